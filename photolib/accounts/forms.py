@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+
+from photolib.accounts.models import User
+
+
+class SignUpForm(BaseUserCreationForm):
+    """Self sign-up: email, names and a password that passes the validators."""
+
+    class Meta:
+        model = User
+        fields = ("email", "display_name", "credit_name")
+        help_texts = {
+            "credit_name": "Printed with your photos, e.g. “Photo: Ana Silva”. "
+            "Leave empty to use your display name.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["credit_name"].required = False
+        self.fields["email"].widget.attrs.update(autocomplete="email", autofocus=True)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email address already exists. "
+                "Sign in, or reset your password if you forgot it."
+            )
+        return email
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Wrong email or password. Check both and try again "
+        "(after several failed attempts, sign-in is paused for a while).",
+    }
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("display_name", "credit_name")

@@ -1,0 +1,72 @@
+"""The custom user: email is the login; display name and credit name."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("email_verified_at", timezone.now())
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(max_length=120, help_text="How the site greets you.")
+    credit_name = models.CharField(
+        max_length=120, help_text="How you want to be credited on your photos."
+    )
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["email"]
+        permissions = [
+            ("contribute", "Can join groups and upload photos (resident)"),
+            ("use_catalog", "Can search and download from the catalog (marketing)"),
+            ("moderate", "Can review uploads and audit consent (reviewer)"),
+            ("use_admin", "Can use the Django admin"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_staff(self) -> bool:
+        """Admin access follows the role: superusers and holders of ``use_admin``."""
+        return self.is_active and (self.is_superuser or self.has_perm("accounts.use_admin"))
+
+    def get_full_name(self) -> str:
+        return self.display_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.display_name or self.email

@@ -1,0 +1,86 @@
+"""Writes on accounts: sign-up, verification, roles.
+
+Callers are the views, ``seed_demo`` and tests. Each function is one transaction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from photolib.accounts import roles
+from photolib.accounts.models import User
+from photolib.accounts.tokens import (
+    InvalidLink,
+    VerificationError,
+    make_verification_token,
+    read_verification_token,
+)
+
+
+class AlreadyVerified(VerificationError):
+    pass
+
+
+def verification_url(user: User) -> str:
+    path = reverse("accounts:verify", kwargs={"token": make_verification_token(user)})
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_verification_email(*, user: User) -> None:
+    context = {"user": user, "url": verification_url(user), "site_url": settings.SITE_URL,
+               "max_days": settings.EMAIL_VERIFICATION_MAX_AGE.days}
+    send_mail(
+        subject="Confirm your email address for the community photo library",
+        message=render_to_string("accounts/email/verify.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def user_sign_up(*, email: str, password: str, display_name: str, credit_name: str) -> User:
+    """Create a resident account (unverified) and email the verification link.
+
+    The email goes out from a task enqueued only once the row is committed.
+    """
+    user = User.objects.create_user(
+        email=email, password=password, display_name=display_name,
+        credit_name=credit_name or display_name,
+    )
+    user.groups.add(Group.objects.get(name=roles.RESIDENT))
+    from photolib.accounts import tasks  # tasks import this module
+
+    transaction.on_commit(lambda: tasks.send_verification_email.delay(user.pk))
+    return user
+
+
+@transaction.atomic
+def user_verify_email(*, token: str) -> User:
+    """Mark the account named by ``token`` verified and return it.
+
+    Raises ``ExpiredLink``, ``InvalidLink`` or ``AlreadyVerified``; the account is
+    untouched in every one of those cases.
+    """
+    claim = read_verification_token(token)
+    user = User.objects.select_for_update().filter(pk=claim.user_id).first()
+    if user is None or user.email.lower() != claim.email.lower():
+        raise InvalidLink("This verification link is not valid.")
+    if user.is_verified:
+        raise AlreadyVerified("This link has already been used: your address is verified.")
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    return user
+
+
+@transaction.atomic
+def user_grant_role(*, user: User, role: str) -> None:
+    """Give ``user`` one of ``roles.ROLES``; only admins and seed_demo call this."""
+    if role not in roles.ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    user.groups.add(Group.objects.get(name=role))

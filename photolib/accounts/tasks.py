@@ -1,0 +1,15 @@
+"""Background mail for accounts: one service call per task, retried on network errors."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from photolib.accounts import services
+from photolib.accounts.models import User
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_verification_email(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, email_verified_at__isnull=True).first()
+    if user is not None:  # verified or deleted meanwhile: nothing to send
+        services.send_verification_email(user=user)

@@ -1,0 +1,44 @@
+"""The navigation each role sees: one table, filtered by permission.
+
+Each entry is (label, url name, permission or None for any signed-in person).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+ENTRIES: tuple[tuple[str, str, str | None], ...] = (
+    ("Groups", "consent:group_list", "accounts.contribute"),
+    ("Upload", "photos:upload", "accounts.contribute"),
+    ("My photos", "photos:mine", "accounts.contribute"),
+    ("Catalog", "catalog:search", "accounts.use_catalog"),
+    ("Collections", "catalog:collections", "accounts.use_catalog"),
+    ("Review queue", "photos:review_queue", "accounts.moderate"),
+    ("Consent records", "consent:record_list", "accounts.moderate"),
+    ("Agreements", "consent:agreement_list", "accounts.moderate"),
+    ("Admin", "admin:index", "accounts.use_admin"),
+    ("Account", "accounts:profile", None),
+)
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_entries": []}
+    entries = []
+    for label, url_name, perm in ENTRIES:
+        if perm is not None and not user.has_perm(perm):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue  # the app that serves it is not installed in this build
+        entries.append({"label": label, "url": url,
+                        "active": request.path.startswith(url) and url != "/"})
+    return {"nav_entries": entries}
+
+
+def site(request: HttpRequest) -> dict:
+    return {"controller_name": settings.CONTROLLER_NAME}

@@ -1,0 +1,254 @@
+"""Django settings, read from the environment (twelve-factor).
+
+With no variable set at all this is the embedded default: SQLite and files under
+``var/``, Celery tasks run eagerly, mail written to ``var/mail/``, DEBUG on and a
+generated development secret. ``PHOTOLIB_PROFILE=production`` turns on every
+protection that ``manage.py check --deploy`` asks for and refuses to start
+without ``SECRET_KEY`` and ``ALLOWED_HOSTS``. README.md lists every variable.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from photolib.env import env_bool, env_choice, env_int, env_list, env_str
+from photolib.storage_config import filesystem_storages, s3_storages
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("PHOTOLIB_VAR_DIR") or BASE_DIR / "var")
+
+PROFILE = env_choice("PHOTOLIB_PROFILE", ("development", "production"), "development")
+PRODUCTION = PROFILE == "production"
+
+DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+
+
+def _development_secret() -> str:
+    """A per-checkout secret kept in var/ so sessions survive restarts."""
+    path = VAR_DIR / "dev-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "PHOTOLIB_PROFILE=production needs SECRET_KEY: set it to a long random string, "
+            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
+    SECRET_KEY = _development_secret()
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "PHOTOLIB_PROFILE=production needs ALLOWED_HOSTS: a comma-separated list of the site's "
+        "host names, e.g. ALLOWED_HOSTS=photos.example.org."
+    )
+
+SITE_URL = env_str("PHOTOLIB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL] if PRODUCTION else [])
+# The data controller named on consent receipts: the city that runs the site.
+CONTROLLER_NAME = env_str("PHOTOLIB_CONTROLLER_NAME", "Example City (demo)")
+CONTROLLER_CONTACT = env_str("PHOTOLIB_CONTROLLER_CONTACT", "privacy@example.org")
+CONTROLLER_ADDRESS = env_str("PHOTOLIB_CONTROLLER_ADDRESS", "City Hall, 1 Main Street")
+CONTROLLER_JURISDICTION = env_str("PHOTOLIB_JURISDICTION", "EU")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "axes",
+    "photolib.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks, so it sees the outcome of authentication.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "photolib.urls"
+WSGI_APPLICATION = "photolib.wsgi.application"
+ASGI_APPLICATION = "photolib.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "photolib.navigation.navigation",
+                "photolib.navigation.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "photolib.sqlite3",
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # A file, not memory, so a Celery worker process can share the test database.
+            "TEST": {"NAME": VAR_DIR / "test-photolib.sqlite3"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts -------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=env_int("PHOTOLIB_VERIFY_DAYS", 3))
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+
+# Repeated failed logins lock the (account, address) pair out for a while.
+AXES_FAILURE_LIMIT = env_int("PHOTOLIB_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PHOTOLIB_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "photolib.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("PHOTOLIB_PROXY_COUNT", 0) or None
+
+# --- Storage --------------------------------------------------------------
+STORAGE_BACKEND = env_choice("PHOTOLIB_STORAGE", ("filesystem", "s3"), "filesystem")
+MEDIA_ROOT = VAR_DIR / "media"
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+if STORAGE_BACKEND == "s3":
+    AWS_STORAGE_BUCKET_NAME = env_str("PHOTOLIB_S3_BUCKET")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured(
+            "PHOTOLIB_STORAGE=s3 needs PHOTOLIB_S3_BUCKET (the bucket's name)."
+        )
+    STORAGES = s3_storages(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        region=env_str("PHOTOLIB_S3_REGION") or None,
+        endpoint_url=env_str("PHOTOLIB_S3_ENDPOINT_URL") or None,
+        access_key=env_str("PHOTOLIB_S3_ACCESS_KEY_ID") or None,
+        secret_key=env_str("PHOTOLIB_S3_SECRET_ACCESS_KEY") or None,
+        addressing_style=env_str("PHOTOLIB_S3_ADDRESSING_STYLE") or None,
+    )
+else:
+    STORAGES = filesystem_storages(VAR_DIR)
+
+if PRODUCTION:
+    # Hashed, compressed static files served by WhiteNoise (run collectstatic on deploy).
+    STORAGES["staticfiles"] = {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+# Uploads above this size stream to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("PHOTOLIB_MAX_FILES_PER_REQUEST", 20)
+FILE_UPLOAD_TEMP_DIR = env_str("PHOTOLIB_UPLOAD_TEMP_DIR") or None
+
+# --- Background work ------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+# Without a broker the embedded default runs tasks in-process, right away.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+
+# --- Email ----------------------------------------------------------------
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "photos@example.org")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if env_str("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
+elif PRODUCTION:
+    raise ImproperlyConfigured(
+        "PHOTOLIB_PROFILE=production needs EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, "
+        "EMAIL_HOST_PASSWORD) so verification and receipt emails reach residents."
+    )
+else:
+    # Development: each message is a file under var/mail/ the developer can open.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# --- Internationalisation -------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Security -------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+    SILENCED_SYSTEM_CHECKS: list[str] = []
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

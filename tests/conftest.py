@@ -1,0 +1,378 @@
+"""Test infrastructure shared by every app: real services as session fixtures.
+
+- Database: PostgreSQL when ``DATABASE_URL`` is set (pytest-django makes its own
+  ``test_*`` database on that server), SQLite otherwise.
+- S3: moto's stand-alone server on a free loopback port, reached through
+  django-storages' S3 backend over HTTP with signed requests (``s3_storage``).
+- Celery: a real worker process consuming from Redis (``celery_worker``); every
+  other test runs tasks eagerly.
+- Browser: Playwright driving Debian's Chromium against Django's live server
+  (``page``), with a screenshot per journey under ``var/test-output/``.
+
+``REQUIRE_POSTGRES``, ``REQUIRE_S3``, ``REQUIRE_REDIS`` and ``REQUIRE_BROWSER``
+set to 1 turn a skip for a missing service into a failure (CI sets all four).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM must
+# still be usable from that thread in browser tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_OUTPUT = Path(os.environ.get("PHOTOLIB_TEST_OUTPUT", REPO / "var" / "test-output"))
+CHROMIUM = os.environ.get("PHOTOLIB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def required(service: str) -> bool:
+    return os.environ.get(f"REQUIRE_{service}", "") == "1"
+
+
+def unavailable(service: str, reason: str) -> None:
+    """Skip, or fail when ``REQUIRE_<service>=1`` says the service must be there."""
+    if required(service):
+        pytest.fail(f"REQUIRE_{service}=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pytest_configure(config):
+    if required("POSTGRES") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise pytest.UsageError(
+            "REQUIRE_POSTGRES=1 but DATABASE_URL does not name a PostgreSQL database; "
+            "the suite would run on SQLite."
+        )
+
+
+# --- Celery: eager by default ---------------------------------------------
+
+
+TEST_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
+TEST_QUEUE = f"photolib-test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager() -> None:
+    """Eager tasks by default; the broker and a queue of this session's own are set
+    before the app first connects (Celery caches both), for ``celery_worker``."""
+    from photolib.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    app.conf.broker_url = TEST_BROKER_URL
+    app.conf.task_default_queue = TEST_QUEUE
+
+
+# --- Storage: a private temporary folder per test, unless S3 is asked for ---
+
+
+@pytest.fixture(autouse=True)
+def _file_storage(settings, tmp_path: Path) -> Path:
+    from photolib.storage_config import filesystem_storages
+
+    settings.STORAGES = filesystem_storages(tmp_path / "var")
+    return tmp_path / "var"
+
+
+@dataclass
+class S3Server:
+    endpoint_url: str
+    region: str = "us-east-1"
+    access_key: str = "photolib-test"
+    secret_key: str = "photolib-test-secret"  # noqa: S105 - moto accepts any signed key
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+        )
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        unavailable("S3", "moto's server is not installed (pip install 'moto[server]')")
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    s3 = S3Server(endpoint_url=f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            s3.client().list_buckets()
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                server.stop()
+                unavailable("S3", f"moto's server did not answer on port {port}")
+            time.sleep(0.1)
+    yield s3
+    server.stop()
+
+
+@dataclass
+class S3Bucket:
+    server: S3Server
+    name: str
+    _client: object = field(default=None, repr=False)
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self.server.client()
+        return self._client
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        return [obj["Key"] for page in paginator.paginate(Bucket=self.name, Prefix=prefix)
+                for obj in page.get("Contents", [])]
+
+    def head(self, key: str) -> dict:
+        return self.client.head_object(Bucket=self.name, Key=key)
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> Iterator[S3Bucket]:
+    """A new private bucket on moto's server, emptied and removed afterwards."""
+    bucket = S3Bucket(server=s3_server, name=f"photolib-test-{uuid.uuid4().hex[:12]}")
+    bucket.client.create_bucket(Bucket=bucket.name)
+    bucket.client.put_public_access_block(
+        Bucket=bucket.name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+        },
+    )
+    yield bucket
+    for key in bucket.list_keys():
+        bucket.client.delete_object(Bucket=bucket.name, Key=key)
+    bucket.client.delete_bucket(Bucket=bucket.name)
+
+
+def s3_env(bucket: S3Bucket) -> dict[str, str]:
+    """The environment that makes a process use ``bucket`` exactly as production would."""
+    return {
+        "PHOTOLIB_STORAGE": "s3",
+        "PHOTOLIB_S3_BUCKET": bucket.name,
+        "PHOTOLIB_S3_REGION": bucket.server.region,
+        "PHOTOLIB_S3_ENDPOINT_URL": bucket.server.endpoint_url,
+        "PHOTOLIB_S3_ACCESS_KEY_ID": bucket.server.access_key,
+        "PHOTOLIB_S3_SECRET_ACCESS_KEY": bucket.server.secret_key,
+    }
+
+
+@pytest.fixture
+def s3_storage(settings, s3_bucket: S3Bucket) -> S3Bucket:
+    """Point the storage aliases at a fresh bucket on moto's server, over HTTP."""
+    from photolib.storage_config import s3_storages
+
+    server = s3_bucket.server
+    settings.STORAGES = s3_storages(
+        bucket=s3_bucket.name, region=server.region, endpoint_url=server.endpoint_url,
+        access_key=server.access_key, secret_key=server.secret_key,
+    )
+    return s3_bucket
+
+
+# --- Celery: a real worker on Redis ----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = TEST_BROKER_URL
+    if not url.startswith("redis"):
+        unavailable("REDIS", f"CELERY_BROKER_URL={url!r} is not a Redis URL")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        unavailable("REDIS", f"no Redis answers at {url}: {exc}")
+    return url
+
+
+def database_url_for_subprocess() -> str:
+    """A URL for the test database pytest-django created, for another process."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(s["NAME"])
+        if name == ":memory:" or "mode=memory" in name:
+            pytest.fail("the SQLite test database must be a file to share it with a worker")
+        return f"sqlite:///{name}"
+    user = s.get("USER") or ""
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    queue: str
+    log: Path
+    var_dir: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def celery_worker(redis_url: str, transactional_db, _file_storage: Path, tmp_path: Path,
+                  settings) -> Iterator[Callable[..., Worker]]:
+    """Start a real ``celery worker`` on Redis that shares this test's database and storage.
+
+    Call it (optionally with ``env=`` extras such as ``s3_env(bucket)``); tasks sent
+    from the test go to a queue only that worker consumes. The test uses
+    ``transactional_db`` so the worker sees committed rows.
+    """
+    import redis
+
+    from photolib.celery import app
+
+    queue = TEST_QUEUE
+    redis.Redis.from_url(redis_url).delete(queue)  # nothing left from an earlier test
+    workers: list[Worker] = []
+    app.conf.task_always_eager = False
+
+    def start(env: dict[str, str] | None = None, concurrency: int = 1,
+              pool: str = "prefork") -> Worker:
+        log = tmp_path / f"worker-{len(workers)}.log"
+        worker_env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_subprocess(),
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "PHOTOLIB_VAR_DIR": str(_file_storage),
+            "SECRET_KEY": settings.SECRET_KEY,  # links the worker signs must verify here
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        worker_env.pop("EMAIL_HOST", None)  # mail goes to files under PHOTOLIB_VAR_DIR/mail
+        cmd = [sys.executable, "-m", "celery", "-A", "photolib", "worker", "-Q", queue,
+               "--loglevel", "INFO", "--concurrency", str(concurrency), "--pool", pool,
+               "--without-heartbeat", "--without-gossip", "--without-mingle",
+               "--hostname", f"{queue}-{uuid.uuid4().hex[:6]}@%h"]
+        with log.open("wb") as out:
+            proc = subprocess.Popen(cmd, cwd=REPO, env=worker_env, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        worker = Worker(process=proc, queue=queue, log=log, var_dir=_file_storage)
+        workers.append(worker)
+        deadline = time.monotonic() + 60
+        while "ready." not in worker.output():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                worker.kill()
+                pytest.fail(f"the Celery worker did not start:\n{worker.output()[-3000:]}")
+            time.sleep(0.2)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.kill(signal.SIGTERM) if worker.process.poll() is None else None
+    for worker in workers:
+        if worker.process.poll() is None:
+            worker.kill()
+    app.conf.task_always_eager = True
+    redis.Redis.from_url(redis_url).delete(queue)
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 30, interval: float = 0.2,
+             message: str | Callable[[], str] = "condition") -> object:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``.
+
+    ``message`` may be a callable, evaluated only on failure (e.g. a worker's log).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            text = message() if callable(message) else message
+            pytest.fail(f"timed out after {timeout}s waiting for {text}")
+        time.sleep(interval)
+
+
+# --- Browser: Playwright on Debian's Chromium ------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK)):
+        unavailable("BROWSER", f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("BROWSER", "Playwright for Python is not installed")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+    except Exception as exc:
+        playwright.stop()
+        unavailable("BROWSER", f"Chromium did not start: {exc}")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    """A fresh browser context on the live server; a screenshot is saved at the end."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    shots = TEST_OUTPUT / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+    try:
+        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_test_output() -> None:
+    shutil.rmtree(TEST_OUTPUT / "screenshots", ignore_errors=True)

@@ -1,0 +1,71 @@
+"""The settings module read from the environment, run as a real process each time."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+PRODUCTION = {
+    "PHOTOLIB_PROFILE": "production",
+    "SECRET_KEY": "k" * 20 + "-not-a-real-secret-but-long-enough-for-the-check-" + "z" * 20,
+    "ALLOWED_HOSTS": "photos.example.org",
+    "PHOTOLIB_SITE_URL": "https://photos.example.org",
+    "EMAIL_HOST": "smtp.example.org",
+    "DATABASE_URL": "postgres://photolib@db.example.org:5432/photolib",
+    "CELERY_BROKER_URL": "redis://redis.example.org:6379/0",
+    "PHOTOLIB_STORAGE": "s3",
+    "PHOTOLIB_S3_BUCKET": "city-photos",
+    "PHOTOLIB_S3_REGION": "eu-central-1",
+}
+SETTINGS_VARS = (
+    "PHOTOLIB_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_", "EMAIL_",
+    "SECURE_", "CSRF_", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
+
+
+def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_VARS)}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_reports_zero_issues_in_the_production_profile():
+    result = run_manage(PRODUCTION, "check", "--deploy", "--fail-level", "DEBUG")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST"])
+def test_production_refuses_to_start_without_its_essentials(missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = run_manage(env, "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and missing in result.stderr
+
+
+def test_bad_values_name_the_variable():
+    result = run_manage({"PHOTOLIB_STORAGE": "ftp"}, "check")
+    assert result.returncode != 0 and "PHOTOLIB_STORAGE='ftp'" in result.stderr
+    result = run_manage({"DEBUG": "maybe"}, "check")
+    assert result.returncode != 0 and "DEBUG='maybe'" in result.stderr
+
+
+def test_the_embedded_default_needs_no_variable(tmp_path):
+    probe = (
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG, "
+        "s.EMAIL_BACKEND.rsplit('.', 1)[-1], "
+        "s.STORAGES['originals']['BACKEND'].rsplit('.', 1)[-1], "
+        "bool(s.SECRET_KEY), str(s.EMAIL_FILE_PATH).startswith(str(s.VAR_DIR)))"
+    )
+    result = run_manage({"PHOTOLIB_VAR_DIR": str(tmp_path)}, "shell", "--no-imports", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3", "True", "True", "EmailBackend", "FileSystemStorage",
+        "True", "True",
+    ]
+    # The generated development secret is kept, so sessions survive a restart.
+    assert (tmp_path / "dev-secret-key").stat().st_mode & 0o777 == 0o600
