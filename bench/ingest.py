@@ -1,0 +1,461 @@
+"""Benchmark: media_ingest's EXIF + renditions vs naive Pillow vs pyvips ``thumbnail``.
+
+Run from the repository root::
+
+    python bench/ingest.py                 # ~2-3 minutes on 2 cores
+    python bench/ingest.py --rounds 3      # quicker, noisier
+
+It generates camera-like JPEGs (12, 24 and 45 MP: smooth gradients, hard-edged blobs and
+Gaussian sensor noise, q92 4:2:0, EXIF Make/Model/DateTimeOriginal/GPS; the 24 MP one has
+Orientation 6, the 45 MP one a Display P3 ICC profile) into a cache directory, then for each
+size and each contender runs a fresh subprocess that warms up on a tiny image, times the work
+on the big one (median of ``--repeats``) and reports its peak RSS (``ru_maxrss``). Rounds are
+interleaved (size x contender order repeats), and the table shows the median over rounds.
+
+Contenders, each producing a 1600 px preview and a 400 px thumbnail, JPEG q85, no metadata:
+
+- ``media_ingest``: ``extract_exif`` + ``imaging.render`` (sniff, header checks, JPEG draft,
+  preview first then thumb from it, sRGB conversion when a profile is present, orientation);
+  a second column times the full ``pipeline.process`` (adds SHA-256 and the perceptual hash).
+- ``naive``: exifread, ``Image.open`` + ``exif_transpose`` (full-size decode), LANCZOS resize
+  of the full image to each size, save.
+- ``pyvips``: ``pyvips.Image.thumbnail`` (shrink-on-load, auto-rotate) once per size,
+  ``export_profile="srgb"`` only when the file embeds a profile (thumbnail does no colour
+  management otherwise), ``jpegsave_buffer`` with ``keep=NONE``; ``VIPS_CONCURRENCY=1`` and
+  the operation cache disabled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES: dict[str, tuple[int, int]] = {
+    "12MP": (4000, 3000),
+    "24MP": (6000, 4000),
+    "45MP": (8256, 5504),
+}
+CONTENDERS = ("media_ingest", "naive", "pyvips")
+PREVIEW_EDGE = 1600
+THUMB_EDGE = 400
+QUALITY = 85
+
+
+# ---------------------------------------------------------------------------------------------
+# Synthetic inputs
+
+
+def display_p3_icc() -> bytes:
+    """A minimal ICC v2 RGB matrix/TRC profile with Display P3 primaries (D65, gamma 2.2)."""
+
+    def s15(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(values: tuple[float, float, float]) -> bytes:
+        return b"XYZ \0\0\0\0" + b"".join(s15(v) for v in values)
+
+    # RGB -> XYZ (D65) for P3 primaries, Bradford-adapted to the D50 PCS.
+    primaries = ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060))
+    white = (0.3127, 0.3290)
+
+    def to_xyz(x: float, y: float) -> tuple[float, float, float]:
+        return (x / y, 1.0, (1 - x - y) / y)
+
+    columns = [to_xyz(*p) for p in primaries]
+    wx, wy, wz = to_xyz(*white)
+    m = [[columns[j][i] for j in range(3)] for i in range(3)]
+    scale = _solve3(m, (wx, wy, wz))
+    rgb_to_xyz = [[m[i][j] * scale[j] for j in range(3)] for i in range(3)]
+    bradford = [
+        [1.0478112, 0.0228866, -0.0501270],
+        [0.0295424, 0.9904844, -0.0170491],
+        [-0.0092345, 0.0150436, 0.7521316],
+    ]
+    adapted = [
+        [sum(bradford[i][k] * rgb_to_xyz[k][j] for k in range(3)) for j in range(3)]
+        for i in range(3)
+    ]
+    red, green, blue = (tuple(adapted[i][j] for i in range(3)) for j in range(3))
+    text = b"Display P3 (synthetic)"
+    desc = (
+        b"desc\0\0\0\0"
+        + struct.pack(">I", len(text) + 1)
+        + text
+        + b"\0"
+        + b"\0" * 8  # unicode language code + count
+        + b"\0\0\0"  # scriptcode code + count
+        + b"\0" * 67
+    )
+    cprt = b"text\0\0\0\0" + b"No copyright, synthetic test profile\0"
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
+    tags = [
+        (b"desc", desc),
+        (b"cprt", cprt),
+        (b"wtpt", xyz((0.9642, 1.0, 0.8249))),
+        (b"rXYZ", xyz(red)),  # type: ignore[arg-type]
+        (b"gXYZ", xyz(green)),  # type: ignore[arg-type]
+        (b"bXYZ", xyz(blue)),  # type: ignore[arg-type]
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+    ]
+    table_size = 4 + 12 * len(tags)
+    offset = 128 + table_size
+    table = struct.pack(">I", len(tags))
+    body = b""
+    for signature, data in tags:
+        while len(data) % 4:
+            data += b"\0"
+        table += signature + struct.pack(">II", offset + len(body), len(data))
+        body += data
+    size = 128 + table_size + len(body)
+    header = (
+        struct.pack(">I", size)
+        + b"lcms"
+        + struct.pack(">I", 0x02100000)
+        + b"mntrRGB XYZ "
+        + struct.pack(">6H", 2024, 1, 1, 0, 0, 0)
+        + b"acsp"
+        + b"APPL"
+        + b"\0" * 4  # flags
+        + b"\0" * 8  # manufacturer, model
+        + b"\0" * 8  # attributes
+        + struct.pack(">I", 0)  # rendering intent
+        + s15(0.9642)
+        + s15(1.0)
+        + s15(0.8249)
+        + b"lcms"
+        + b"\0" * 44
+    )
+    assert len(header) == 128
+    return header + table + body
+
+
+def _solve3(m: list[list[float]], v: tuple[float, float, float]) -> list[float]:
+    """Solve the 3x3 system m @ x = v by Cramer's rule."""
+
+    def det(a: list[list[float]]) -> float:
+        return (
+            a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
+            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+        )
+
+    d = det(m)
+    out = []
+    for col in range(3):
+        mc = [row[:] for row in m]
+        for row in range(3):
+            mc[row][col] = v[row]
+        out.append(det(mc) / d)
+    return out
+
+
+def camera_exif(orientation: int = 1) -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "BenchCam"
+    exif[0x0110] = "Model X"
+    exif[0x0131] = "bench 1.0"
+    exif[0x0112] = orientation
+    exif_ifd = exif.get_ifd(0x8769)
+    exif_ifd[0x9003] = "2024:06:01 12:34:56"
+    exif_ifd[0x9011] = "+02:00"
+    exif_ifd[0x829A] = 1 / 250
+    exif_ifd[0x829D] = 4.0
+    exif_ifd[0x8827] = 200
+    exif_ifd[0x920A] = 35.0
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (52.0, 22.0, 12.5)
+    gps[3] = "E"
+    gps[4] = (4.0, 53.0, 41.0)
+    return exif.tobytes()
+
+
+def make_photo(
+    path: Path, width: int, height: int, *, seed: int, orientation: int = 1, icc: bytes | None
+) -> None:
+    """Write a camera-like JPEG (gradients + blobs + Gaussian noise) with EXIF."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, 256, (height // 400 + 3, width // 400 + 3, 3), dtype=np.uint8)
+    base = Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(base)
+    for _ in range(60):
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+        rx, ry = int(rng.integers(20, width // 8)), int(rng.integers(20, height // 8))
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        draw.ellipse((x - rx, y - ry, x + rx, y + ry), fill=colour)
+    pixels = np.asarray(base).copy()
+    noise = rng.normal(0.0, 7.0, (512, 1024, 3)).astype(np.int16)
+    for top in range(0, height, 512):
+        band = pixels[top : top + 512].astype(np.int16)
+        tile = np.tile(noise, (1, width // 1024 + 1, 1))[: band.shape[0], :width]
+        pixels[top : top + 512] = np.clip(band + tile, 0, 255).astype(np.uint8)
+    image = Image.fromarray(pixels)
+    params: dict[str, object] = {"quality": 92, "subsampling": 2, "exif": camera_exif(orientation)}
+    if icc:
+        params["icc_profile"] = icc
+    image.save(path, "JPEG", **params)
+
+
+def build_inputs(cache: Path) -> dict[str, Path]:
+    """Generate (once) and return the benchmark images by label."""
+    cache.mkdir(parents=True, exist_ok=True)
+    plan = {
+        "12MP": dict(orientation=1, icc=None),
+        "24MP": dict(orientation=6, icc=None),
+        "45MP": dict(orientation=1, icc=display_p3_icc()),
+    }
+    files: dict[str, Path] = {}
+    for seed, (label, options) in enumerate(plan.items()):
+        width, height = SIZES[label]
+        path = cache / f"bench-{label}-v1.jpg"
+        if not path.exists():
+            started = time.perf_counter()
+            tmp = path.with_suffix(".tmp")
+            make_photo(tmp, width, height, seed=seed, **options)  # type: ignore[arg-type]
+            tmp.replace(path)
+            print(
+                f"  generated {path.name} ({path.stat().st_size / 1e6:.1f} MB) "
+                f"in {time.perf_counter() - started:.1f}s",
+                file=sys.stderr,
+            )
+        files[label] = path
+    warm = cache / "warmup-v1.jpg"
+    if not warm.exists():
+        make_photo(warm, 640, 480, seed=99, orientation=6, icc=display_p3_icc())
+    files["warmup"] = warm
+    return files
+
+
+# ---------------------------------------------------------------------------------------------
+# Contenders (run inside a worker subprocess)
+
+
+def _fit(size: tuple[int, int], edge: int) -> tuple[int, int]:
+    w, h = size
+    if max(w, h) <= edge:
+        return w, h
+    s = edge / max(w, h)
+    return max(1, round(w * s)), max(1, round(h * s))
+
+
+def run_media_ingest(path: Path) -> int:
+    sys.path.insert(0, str(ROOT))
+    from media_ingest import exif, imaging
+
+    with path.open("rb") as fh:
+        exif.extract_exif(fh)
+        out = imaging.render(fh)
+    return sum(len(r.data) for r in out.values())
+
+
+def run_media_ingest_process(path: Path) -> int:
+    sys.path.insert(0, str(ROOT))
+    from media_ingest import pipeline
+
+    with path.open("rb") as fh:
+        result = pipeline.process(fh)
+    return sum(len(r.data) for r in result.renditions.values())
+
+
+def run_naive(path: Path) -> int:
+    import exifread
+    from PIL import Image, ImageOps
+
+    with path.open("rb") as fh:
+        exifread.process_file(fh, details=False)
+    total = 0
+    with Image.open(path) as opened:
+        image = ImageOps.exif_transpose(opened).convert("RGB")
+    for edge in (PREVIEW_EDGE, THUMB_EDGE):
+        resized = image.resize(_fit(image.size, edge), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        resized.save(buffer, "JPEG", quality=QUALITY)
+        total += buffer.tell()
+    return total
+
+
+def run_pyvips(path: Path) -> int:
+    import pyvips
+
+    # thumbnail() leaves colour alone unless asked; like media_ingest, convert to sRGB only
+    # when the file embeds a profile (a header-only read).
+    header = pyvips.Image.new_from_file(str(path))
+    options = {"export_profile": "srgb"} if header.get_typeof("icc-profile-data") else {}
+    total = 0
+    for edge in (PREVIEW_EDGE, THUMB_EDGE):
+        image = pyvips.Image.thumbnail(str(path), edge, size="down", **options)
+        total += len(image.jpegsave_buffer(Q=QUALITY, keep=pyvips.enums.ForeignKeep.NONE))
+    return total
+
+
+def worker(contender: str, path: Path, warmup: Path, repeats: int) -> dict[str, object]:
+    import resource
+
+    if contender == "pyvips":
+        import pyvips
+
+        pyvips.cache_set_max(0)
+    runners = {
+        "media_ingest": [run_media_ingest, run_media_ingest_process],
+        "naive": [run_naive],
+        "pyvips": [run_pyvips],
+    }[contender]
+    for runner in runners:
+        runner(warmup)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    timings: list[float] = []
+    for runner in runners:
+        samples = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            runner(path)
+            samples.append((time.perf_counter() - started) * 1000)
+        timings.append(statistics.median(samples))
+    return {
+        "ms": timings,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "baseline_rss_mb": rss_before / 1024,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Driver
+
+
+def spawn(contender: str, path: Path, warmup: Path, repeats: int) -> dict[str, object]:
+    env = dict(os.environ, VIPS_CONCURRENCY="1", OMP_NUM_THREADS="1")
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        contender,
+        str(path),
+        str(warmup),
+        str(repeats),
+    ]
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per subprocess")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "photolib-bench"
+    )
+    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        contender, path, warm, repeats = args.worker
+        print(json.dumps(worker(contender, Path(path), Path(warm), int(repeats))))
+        return
+    if args.generate:
+        print(json.dumps({k: str(v) for k, v in build_inputs(args.cache).items()}))
+        return
+
+    # Generate in a subprocess: Linux children inherit the parent's peak RSS (ru_maxrss), so
+    # the driver itself must stay small for the workers' numbers to mean anything.
+    print("generating inputs ...", file=sys.stderr)
+    generated = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--generate", "--cache", str(args.cache)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    files = {k: Path(v) for k, v in json.loads(generated.stdout.strip().splitlines()[-1]).items()}
+    labels = list(SIZES)
+    results: dict[tuple[str, str], list[dict[str, object]]] = {}
+    started = time.perf_counter()
+    for round_no in range(args.rounds):
+        order = CONTENDERS if round_no % 2 == 0 else tuple(reversed(CONTENDERS))
+        for label in labels:
+            for contender in order:
+                result = spawn(contender, files[label], files["warmup"], args.repeats)
+                results.setdefault((label, contender), []).append(result)
+        print(f"  round {round_no + 1}/{args.rounds} done", file=sys.stderr)
+    elapsed = time.perf_counter() - started
+    report(results, labels, files, args, elapsed)
+
+
+def report(
+    results: dict[tuple[str, str], list[dict[str, object]]],
+    labels: list[str],
+    files: dict[str, Path],
+    args: argparse.Namespace,
+    elapsed: float,
+) -> None:
+    def med(label: str, contender: str, index: int = 0) -> float:
+        return statistics.median(r["ms"][index] for r in results[(label, contender)])  # type: ignore[index]
+
+    def rss(label: str, contender: str) -> float:
+        return max(r["peak_rss_mb"] for r in results[(label, contender)])  # type: ignore[type-var,return-value]
+
+    import PIL
+    import pyvips
+
+    print()
+    print(
+        f"media_ingest bench: {args.rounds} interleaved rounds x {args.repeats} runs, "
+        f"1 core per contender, Pillow {PIL.__version__}, libvips {pyvips.version(0)}."
+        f"{pyvips.version(1)}.{pyvips.version(2)} (VIPS_CONCURRENCY=1); wall {elapsed:.0f}s"
+    )
+    print("work per image: EXIF + 1600 px preview + 400 px thumb, JPEG q85, metadata stripped")
+    print()
+    header = (
+        f"{'image':<26}{'contender':<14}{'ms/img':>8}{'vs pyvips':>11}{'vs naive':>10}"
+        f"{'peak RSS MB':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    notes = {"12MP": "", "24MP": " orient 6", "45MP": " Display P3"}
+    for label in labels:
+        name = f"{label} {SIZES[label][0]}x{SIZES[label][1]}{notes[label]}"
+        vips = med(label, "pyvips")
+        naive = med(label, "naive")
+        for contender in CONTENDERS:
+            ms = med(label, contender)
+            print(
+                f"{name:<26}{contender:<14}{ms:>8.1f}{ms / vips:>10.2f}x{ms / naive:>9.2f}x"
+                f"{rss(label, contender):>13.0f}"
+            )
+            name = ""
+        full = med(label, "media_ingest", 1)
+        print(
+            f"{'':<26}{'+sha256+phash':<14}{full:>8.1f}{full / vips:>10.2f}x{full / naive:>9.2f}x"
+        )
+    print()
+    print("mixed set (one of each size), images/second on one core:")
+    for contender in CONTENDERS:
+        total = sum(med(label, contender) for label in labels)
+        print(f"  {contender:<14}{len(labels) / (total / 1000):6.2f} img/s")
+    total = sum(med(label, "media_ingest", 1) for label in labels)
+    print(f"  {'process()':<14}{len(labels) / (total / 1000):6.2f} img/s (adds SHA-256 + pHash)")
+    print()
+    sizes = ", ".join(
+        f"{k} {v.stat().st_size / 1e6:.1f} MB" for k, v in files.items() if k != "warmup"
+    )
+    print(f"inputs: {sizes}; peak RSS is each fresh subprocess' ru_maxrss (interpreter included)")
+
+
+if __name__ == "__main__":
+    main()
