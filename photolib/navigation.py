@@ -17,8 +17,9 @@ ENTRIES: tuple[tuple[str, str, str | None], ...] = (
     ("Collections", "catalog:collections", "accounts.use_catalog"),
     ("Review queue", "photos:review_queue", "accounts.moderate"),
     ("Consent records", "consent:record_list", "accounts.moderate"),
-    ("Agreements", "consent:agreement_list", "accounts.moderate"),
+    ("Agreements", "admin:consent_agreementversion_changelist", "accounts.moderate"),
     ("Admin", "admin:index", "accounts.use_admin"),
+    ("My consent", "consent:my_consent", "accounts.contribute"),
     ("Account", "accounts:profile", None),
 )
 

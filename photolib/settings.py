@@ -74,11 +74,17 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "axes",
     "photolib.accounts",
+    "photolib.consent",
+    "photolib.photos",
+]
+
+# Demo content added by `manage.py seed_demo`, in dependency order.
+PHOTOLIB_SEED_HOOKS = [
+    "photolib.consent.demo.seed",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -160,6 +166,7 @@ AXES_IPWARE_PROXY_COUNT = env_int("PHOTOLIB_PROXY_COUNT", 0) or None
 STORAGE_BACKEND = env_choice("PHOTOLIB_STORAGE", ("filesystem", "s3"), "filesystem")
 MEDIA_ROOT = VAR_DIR / "media"
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "photolib" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
 if STORAGE_BACKEND == "s3":
@@ -180,7 +187,9 @@ else:
     STORAGES = filesystem_storages(VAR_DIR)
 
 if PRODUCTION:
-    # Hashed, compressed static files served by WhiteNoise (run collectstatic on deploy).
+    # Hashed, compressed static files served by WhiteNoise (run collectstatic on deploy);
+    # in development runserver and the test live server serve them from the app folders.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
     STORAGES["staticfiles"] = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
@@ -252,3 +261,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+

@@ -9,5 +9,6 @@ admin.site.site_title = "Photo library admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("photolib.accounts.urls")),
+    path("", include("photolib.consent.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,7 +20,16 @@ ROLES = (RESIDENT, MARKETING, REVIEWER)
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     RESIDENT: ("accounts.user.contribute",),
     MARKETING: ("accounts.user.use_catalog",),
-    REVIEWER: ("accounts.user.moderate", "accounts.user.use_admin", "accounts.user.view_user"),
+    REVIEWER: (
+        "accounts.user.moderate", "accounts.user.use_admin", "accounts.user.view_user",
+        "consent.communitygroup.view_communitygroup",
+        "consent.communitygroup.add_communitygroup",
+        "consent.communitygroup.change_communitygroup",
+        "consent.agreementversion.view_agreementversion",
+        "consent.agreementversion.add_agreementversion",
+        "consent.agreementversion.change_agreementversion",
+        "consent.consentrecord.view_consentrecord",
+    ),
 }
 
 

@@ -22,6 +22,10 @@ def sign_in(page, email: str, password: str) -> None:
 
 def test_sign_up_verify_and_sign_in(page):
     page.goto("/")
+    # The one stylesheet is served and applied (no CDN).
+    assert page.request.get("/static/photolib/site.css").ok
+    assert page.locator("header.site-header").evaluate(
+        "el => getComputedStyle(el).display") == "flex"
     page.get_by_role("link", name="Sign up").first.click()
     page.get_by_label("Email address").fill("lena@example.org")
     page.get_by_label("Display name").fill("Lena")

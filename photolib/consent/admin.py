@@ -1,0 +1,95 @@
+"""Admin: groups are edited; drafts are edited and published; records are read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from photolib.consent import errors, services
+from photolib.consent.forms import AgreementVersionAdminForm
+from photolib.consent.models import AgreementVersion, CommunityGroup, ConsentRecord
+
+
+@admin.register(CommunityGroup)
+class CommunityGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "current")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+    @admin.display(description="current agreement")
+    def current(self, obj: CommunityGroup) -> str:
+        version = obj.current_version()
+        return f"v{version.number}" if version else "none published"
+
+
+@admin.register(AgreementVersion)
+class AgreementVersionAdmin(admin.ModelAdmin):
+    form = AgreementVersionAdminForm
+    list_display = ("__str__", "group", "number", "state", "published_at", "text_sha256")
+    list_filter = ("group",)
+    ordering = ("group", "-created_at")  # newest first: drafts waiting to be published on top
+    actions = ("publish",)
+    readonly_fields = ("number", "published_at", "published_by", "text_sha256", "created_by",
+                       "created_at")
+
+    @admin.display(description="state")
+    def state(self, obj: AgreementVersion) -> str:
+        return "published" if obj.is_published else "draft"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_published:
+            return False  # published versions are shown read-only
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Publish the selected drafts", permissions=["change"])
+    def publish(self, request, queryset) -> None:
+        for version in queryset.order_by("created_at"):
+            try:
+                published = services.agreement_publish(version=version, acting_user=request.user)
+            except (errors.AgreementImmutable, ValueError) as exc:
+                self.message_user(request, f"{version}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"Published {published} (SHA-256 "
+                                           f"{published.text_sha256[:12]}…).", messages.SUCCESS)
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    """Read-only: no add, change or delete, for anyone, superusers included."""
+
+    list_display = ("sequence", "created_at", "action", "subject_email", "group",
+                    "version_number", "short_hash")
+    list_filter = ("action", "group", "agreement_version__number")
+    search_fields = ("subject_email", "id", "record_hash")
+    date_hierarchy = "created_at"
+    actions = None
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="version")
+    def version_number(self, obj: ConsentRecord):
+        return obj.agreement_version.number
+
+    @admin.display(description="hash")
+    def short_hash(self, obj: ConsentRecord) -> str:
+        return format_html('<code title="{}">{}…</code>', obj.record_hash, obj.record_hash[:12])

@@ -1,0 +1,33 @@
+"""Consent errors: each carries a sentence a resident or reviewer can act on."""
+
+
+class ConsentError(Exception):
+    """Base: ``str(exc)`` is the message shown; nothing was recorded."""
+
+
+class NotVerified(ConsentError):
+    pass
+
+
+class AlreadyMember(ConsentError):
+    pass
+
+
+class NotMember(ConsentError):
+    pass
+
+
+class NotCurrentVersion(ConsentError):
+    pass
+
+
+class StatementsMissing(ConsentError):
+    pass
+
+
+class AgreementImmutable(ConsentError):
+    pass
+
+
+class LedgerImmutable(ConsentError):
+    """Raised on any attempt to change or delete a consent record."""

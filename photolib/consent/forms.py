@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django import forms
+
+from photolib.consent.models import USES, AgreementVersion, CommunityGroup, ConsentRecord
+
+
+class JoinForm(forms.Form):
+    """One unticked, required checkbox per statement of the version shown."""
+
+    version_id = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, version: AgreementVersion, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version = version
+        self.fields["version_id"].initial = version.pk
+        for index, statement in enumerate(version.statements):
+            self.fields[f"statement_{index}"] = forms.BooleanField(
+                label=statement, required=True, initial=False,
+                error_messages={"required": "Tick this statement to join: it is required."},
+            )
+
+    def affirmed(self) -> list[str]:
+        return [s for i, s in enumerate(self.version.statements)
+                if self.cleaned_data.get(f"statement_{i}")]
+
+
+class RecordFilterForm(forms.Form):
+    group = forms.ModelChoiceField(CommunityGroup.objects.all(), required=False,
+                                   empty_label="All groups")
+    version = forms.IntegerField(required=False, min_value=1, label="Version number")
+    action = forms.ChoiceField(choices=[("", "Grants and withdrawals"),
+                                        *ConsentRecord.Action.choices], required=False)
+    resident = forms.CharField(required=False, max_length=254, label="Resident (email contains)")
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                label="From")
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                              label="To")
+
+    def filter(self, qs):
+        data = self.cleaned_data
+        if data.get("group"):
+            qs = qs.filter(group=data["group"])
+        if data.get("version"):
+            qs = qs.filter(agreement_version__number=data["version"])
+        if data.get("action"):
+            qs = qs.filter(action=data["action"])
+        if data.get("resident"):
+            qs = qs.filter(subject_email__icontains=data["resident"].strip())
+        if data.get("date_from"):
+            qs = qs.filter(created_at__date__gte=data["date_from"])
+        if data.get("date_to"):
+            qs = qs.filter(created_at__date__lte=data["date_to"])
+        return qs
+
+
+class AgreementVersionAdminForm(forms.ModelForm):
+    """Drafts are edited with plain widgets: statements one per line, uses as boxes."""
+
+    permitted_uses = forms.MultipleChoiceField(choices=USES,
+                                               widget=forms.CheckboxSelectMultiple)
+    statements = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One statement per line; residents tick each one separately.",
+    )
+
+    class Meta:
+        model = AgreementVersion
+        fields = ("group", "title", "text", "statements", "permitted_uses", "credit_required",
+                  "credit_format", "term_years", "minimum_age", "release_required_for_people")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance and isinstance(self.instance.statements, list):
+            self.initial["statements"] = "\n".join(self.instance.statements)
+
+    def clean_statements(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["statements"].splitlines()]
+        lines = [line for line in lines if line]
+        if not lines:
+            raise forms.ValidationError("Give at least one statement.")
+        return lines
+
+    def clean_credit_format(self) -> str:
+        value = self.cleaned_data["credit_format"]
+        try:
+            value.format(credit_name="X", group="Y")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise forms.ValidationError(
+                "Use only {credit_name} and {group} as placeholders.") from exc
+        return value

@@ -1,0 +1,296 @@
+"""Groups, versioned agreements and the append-only, hash-chained consent ledger.
+
+An ``AgreementVersion`` is a draft until published; once published nothing about
+it changes. A ``ConsentRecord`` is never changed or deleted: the model and its
+queryset refuse, the admin is read-only, and on PostgreSQL a trigger (migration
+0002) refuses UPDATE and DELETE. Appends go through ``services.ledger_append``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from photolib.consent.errors import AgreementImmutable, LedgerImmutable
+
+# The fixed vocabulary of permitted uses, shared with downloads' stated purpose.
+USES: tuple[tuple[str, str], ...] = (
+    ("web", "Websites"),
+    ("social", "Social media"),
+    ("print", "Print (brochures, posters, magazines)"),
+    ("outdoor", "Outdoor advertising"),
+    ("broadcast", "Broadcast (TV, video)"),
+    ("merchandise", "Merchandise"),
+)
+USE_LABELS = dict(USES)
+
+# Record-keeping: how consent was collected, named on every record and receipt.
+COLLECTION_METHOD = "web form: full agreement shown, each statement ticked separately"
+
+
+class CommunityGroup(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "community group"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("consent:group_detail", kwargs={"slug": self.slug})
+
+    def current_version(self) -> AgreementVersion | None:
+        return self.versions.published().order_by("-number").first()
+
+
+class AgreementVersionQuerySet(models.QuerySet):
+    def published(self) -> AgreementVersionQuerySet:
+        return self.filter(published_at__isnull=False)
+
+    def update(self, **kwargs):
+        if self.filter(published_at__isnull=False).exists():
+            raise AgreementImmutable("A published agreement version cannot be changed.")
+        return super().update(**kwargs)
+
+
+def default_statements() -> list[str]:
+    return [
+        "I am at least the minimum age stated in this agreement.",
+        "I license the photos I upload to this group to the city under the terms above.",
+        "I understand that I can withdraw my consent at any time, and how to do it.",
+    ]
+
+
+class AgreementVersion(models.Model):
+    """One version of a group's reuse agreement: the text and its structured terms."""
+
+    group = models.ForeignKey(CommunityGroup, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="Given at publication: 1, 2, 3…"
+    )
+    title = models.CharField(max_length=200, default="Photo reuse agreement")
+    text = models.TextField(help_text="The full agreement residents read and accept.")
+    statements = models.JSONField(
+        default=default_statements,
+        help_text="Statements the resident affirms one by one, each with its own checkbox.",
+    )
+    permitted_uses = models.JSONField(default=list, help_text="Codes from the fixed vocabulary.")
+    credit_required = models.BooleanField(default=True)
+    credit_format = models.CharField(max_length=200, default="Photo: {credit_name} / {group}")
+    term_years = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Years from the grant; empty means perpetual."
+    )
+    non_exclusive = models.BooleanField(default=True, editable=False)
+    compensation = models.CharField(max_length=40, default="none", editable=False)
+    minimum_age = models.PositiveSmallIntegerField(default=16)
+    release_required_for_people = models.BooleanField(
+        default=False,
+        help_text="A signed release must be attached when identifiable people appear.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+", editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+", editable=False)
+    text_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AgreementVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group", "-number", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "number"], name="agreement_number_unique"),
+            models.CheckConstraint(condition=models.Q(non_exclusive=True),
+                                   name="agreement_always_non_exclusive"),
+            models.CheckConstraint(
+                condition=models.Q(published_at__isnull=True)
+                | (models.Q(number__isnull=False) & ~models.Q(text_sha256="")),
+                name="agreement_published_has_number_and_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = f"v{self.number}" if self.number else "draft"
+        return f"{self.group} – {label}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values("published_at").first()
+            if stored and stored["published_at"] is not None:
+                raise AgreementImmutable(
+                    f"{self} is published; publish a new version instead of changing it."
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise AgreementImmutable(f"{self} is published and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def compute_text_sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    # --- what the terms mean, in words ------------------------------------
+    def use_labels(self) -> list[str]:
+        return [USE_LABELS.get(code, code) for code in self.permitted_uses]
+
+    def term_label(self) -> str:
+        if not self.term_years:
+            return "Perpetual (until you withdraw)"
+        return f"{self.term_years} year{'s' if self.term_years != 1 else ''} from your consent"
+
+    def term_ends(self, granted_at: datetime) -> datetime | None:
+        if not self.term_years:
+            return None
+        try:
+            return granted_at.replace(year=granted_at.year + self.term_years)
+        except ValueError:  # 29 February
+            return granted_at.replace(year=granted_at.year + self.term_years, day=28)
+
+    def summary(self) -> list[str]:
+        """The structured terms as plain-language sentences."""
+        example = self.credit_format.format(credit_name="your credit name",
+                                            group=self.group.name)
+        credit = (f"You are credited as “{example}”." if self.credit_required
+                  else "The city need not credit you.")
+        lines = [
+            "The city may use your photos for: " + ", ".join(self.use_labels()) + ".",
+            credit,
+            f"Term: {self.term_label()}.",
+            "Non-exclusive: you keep your copyright and may license your photos to anyone else.",
+            "No payment: you share your photos without compensation.",
+            f"You must be at least {self.minimum_age} years old.",
+        ]
+        if self.release_required_for_people:
+            lines.append("Where identifiable people appear, a signed release must be attached.")
+        else:
+            lines.append("Where identifiable people appear, you confirm they agreed.")
+        lines.append("You can withdraw at any time; photos then stop being used for new purposes.")
+        return lines
+
+
+class ConsentRecordQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise LedgerImmutable("Consent records are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise LedgerImmutable("Consent records are append-only; they cannot be deleted.")
+
+    def _raw_delete(self, using):  # used by cascades: refused as well
+        raise LedgerImmutable("Consent records are append-only; they cannot be deleted.")
+
+    def grants(self) -> ConsentRecordQuerySet:
+        return self.filter(action=ConsentRecord.Action.GRANT)
+
+    def withdrawals(self) -> ConsentRecordQuerySet:
+        return self.filter(action=ConsentRecord.Action.WITHDRAW)
+
+
+class ConsentRecord(models.Model):
+    """One GRANT or WITHDRAW, chained to the record before it by SHA-256."""
+
+    class Action(models.TextChoices):
+        GRANT = "GRANT", "Grant"
+        WITHDRAW = "WITHDRAW", "Withdraw"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="consent_records")
+    subject_email = models.EmailField(help_text="The account's address when the record was made.")
+    subject_name = models.CharField(max_length=120)
+    group = models.ForeignKey(CommunityGroup, on_delete=models.PROTECT, related_name="records")
+    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT,
+                                          related_name="records")
+    agreement_text_sha256 = models.CharField(max_length=64)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    statements = models.JSONField(help_text="The exact statements affirmed (empty on withdrawal).")
+    created_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    collection_method = models.CharField(max_length=200, default=COLLECTION_METHOD)
+    prev_hash = models.CharField(max_length=64, unique=True)
+    record_hash = models.CharField(max_length=64, unique=True)
+
+    objects = ConsentRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["user", "group", "-sequence"], name="consent_member_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} {self.subject_email} → {self.group_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerImmutable("Consent records are append-only; they cannot be changed.")
+        if not self.record_hash or self.record_hash != self.compute_hash():
+            raise LedgerImmutable("Append consent records through services.ledger_append.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("consent:receipt", kwargs={"record_id": self.id})
+
+    def delete(self, *args, **kwargs):
+        raise LedgerImmutable("Consent records are append-only; they cannot be deleted.")
+
+    def canonical_fields(self) -> dict[str, Any]:
+        """Every field the hash covers, in a form that serialises identically anywhere."""
+        return {
+            "id": str(self.id),
+            "sequence": self.sequence,
+            "user_id": self.user_id,
+            "subject_email": self.subject_email,
+            "subject_name": self.subject_name,
+            "group_id": self.group_id,
+            "agreement_version_id": self.agreement_version_id,
+            "agreement_text_sha256": self.agreement_text_sha256,
+            "action": self.action,
+            "statements": list(self.statements),
+            "created_at": self.created_at.astimezone(UTC).isoformat(
+                timespec="microseconds"),
+            "ip_address": self.ip_address or "",
+            "user_agent": self.user_agent,
+            "collection_method": self.collection_method,
+            "prev_hash": self.prev_hash,
+        }
+
+    def compute_hash(self) -> str:
+        payload = json.dumps(self.canonical_fields(), sort_keys=True, ensure_ascii=False,
+                             separators=(",", ":"))
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+class LedgerHead(models.Model):
+    """The single row that serialises appends: locked, read, advanced in one transaction."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="ledger_single_head")]
+
+    def __str__(self) -> str:
+        return f"ledger head at #{self.last_sequence}"
+
+
+GENESIS_HASH = "0" * 64
