@@ -36,7 +36,16 @@ def s3_storages(
     secret_key: str | None = None,
     addressing_style: str | None = None,
 ) -> dict:
-    """Private objects, SSE on every write, presigned URLs of five minutes."""
+    """Private objects, SSE on every write, presigned URLs of five minutes.
+
+    Memory stays flat for large files: uploads go up in 5 MB parts, at most two in
+    flight and two buffered, and a file opened for reading spills to a temporary
+    file past 2 MB instead of being held whole in memory.
+    """
+    from boto3.s3.transfer import TransferConfig
+
+    transfer = TransferConfig(multipart_chunksize=5 * 1024 * 1024, max_concurrency=2)
+    transfer.max_in_memory_upload_chunks = 2
     options = {
         "bucket_name": bucket,
         "region_name": region,
@@ -50,6 +59,8 @@ def s3_storages(
         "object_parameters": {"ServerSideEncryption": "AES256"},
         "signature_version": "s3v4",
         "addressing_style": addressing_style,
+        "transfer_config": transfer,
+        "max_memory_size": 2 * 1024 * 1024,
     }
     return {
         "default": {"BACKEND": "storages.backends.s3.S3Storage",

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class PhotosConfig(AppConfig):
     name = "photolib.photos"
     label = "photos"
     verbose_name = "Photos, ingest and moderation"
+
+    def ready(self) -> None:
+        from photolib.photos.checks import visibility_timeout_check
+
+        checks.register(visibility_timeout_check, checks.Tags.compatibility)

@@ -1,0 +1,75 @@
+"""Photo errors: each carries a sentence the resident can act on and the HTTP status it maps to.
+
+Services raise them; views translate them once (a form error, or a JSON body with the status
+below). Nothing was stored or changed when one is raised.
+"""
+
+from __future__ import annotations
+
+
+class PhotoError(Exception):
+    """Base: ``str(exc)`` is the message shown; ``field`` names the form field, if any."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class NotAllowed(PhotoError):
+    """The person may not upload to this group (not a verified resident, or no current grant)."""
+
+    status_code = 403
+    code = "not_allowed"
+
+
+class InvalidInput(PhotoError):
+    """A value the resident typed or chose is not acceptable (missing title, attestation...)."""
+
+
+class FileRefused(PhotoError):
+    """The file is not an image we accept, or is too large; translated from ``IngestError``."""
+
+    status_code = 415
+    code = "unsupported_format"
+
+    STATUS_BY_CODE = {"too_large": 413, "too_many_pixels": 422, "corrupt_image": 422}
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = "file"):
+        super().__init__(message, code=code, field=field)
+        self.status_code = self.STATUS_BY_CODE.get(self.code, 415)
+
+
+class DailyLimitReached(PhotoError):
+    status_code = 429
+    code = "daily_limit"
+
+
+class StorageUnavailable(PhotoError):
+    """File storage failed; nothing was kept. Trying again later may work."""
+
+    status_code = 503
+    code = "storage_unavailable"
+
+
+class NotEditable(PhotoError):
+    """The photo has left the resident's hands (reviewed, rejected)."""
+
+    status_code = 409
+    code = "not_editable"
+
+
+class PhotoNotFound(PhotoError):
+    """No such photo, or not one the person may see (never leak which)."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class OriginalMissing(Exception):
+    """The stored original is gone: ingest cannot run (not transient, not the resident's fault)."""

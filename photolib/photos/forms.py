@@ -1,0 +1,68 @@
+"""Forms for the resident's pages. They parse input; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from django import forms
+
+from photolib.consent.models import CommunityGroup
+from photolib.photos.models import People
+from photolib.photos.services import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
+
+# What the picker offers; the server decides from content, never from these.
+ACCEPT = ("image/jpeg,image/png,image/webp,image/heic,image/heif,image/tiff,"
+          ".jpg,.jpeg,.png,.webp,.heic,.heif,.tif,.tiff")
+RELEASE_ACCEPT = "application/pdf,.pdf,image/*,.heic,.heif"
+
+
+def split_tags(value: str) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class TagsField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 1000)
+        kwargs.setdefault("help_text", "Separate tags with commas, e.g. park, autumn, market.")
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return split_tags(super().to_python(value))
+
+
+class PhotoDetailsForm(forms.Form):
+    """Title, description, tags and place: what the owner may change while it awaits review."""
+
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, max_length=5000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    tags = TagsField()
+    place_name = forms.CharField(label="Place", required=False, max_length=200,
+                                 help_text="Where it was taken, e.g. Riverside Park.")
+
+
+class UploadForm(PhotoDetailsForm):
+    """Everything but the photo files themselves (read from ``request.FILES`` by the view)."""
+
+    field_order = ["group", "title", "description", "tags", "place_name", "people", "release",
+                   "own_work"]
+
+    group = forms.ModelChoiceField(queryset=CommunityGroup.objects.none(), empty_label=None)
+    people = forms.ChoiceField(
+        label="People in the photo", choices=[(p.value, PEOPLE_STATEMENTS[p]) for p in People],
+        initial=People.NONE, widget=forms.RadioSelect)
+    release = forms.FileField(
+        label="Signed release", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": RELEASE_ACCEPT}),
+        help_text="Needed when identifiable people or minors appear: a PDF or a photo of the "
+                  "signed page.")
+    own_work = forms.BooleanField(
+        label=OWN_WORK_STATEMENT,
+        error_messages={"required": "You can only share photos you took yourself: tick the "
+                                    "statement to confirm it."})
+
+    def __init__(self, *args, groups: list[CommunityGroup], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = CommunityGroup.objects.filter(
+            pk__in=[g.pk for g in groups])
+        if len(groups) == 1:
+            self.fields["group"].initial = groups[0].pk

@@ -1,0 +1,77 @@
+"""The ingest task: one service call, with retries, backoff and time limits around it.
+
+Acknowledged late and rejected (requeued) when its worker dies, so a killed worker's photo is
+processed again; ``services.photo_ingest`` is idempotent. Run workers with the prefork pool
+(Celery's default): the imaging code must not share a process between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+
+from photolib.photos import services
+
+logger = logging.getLogger(__name__)
+
+
+def retry_countdown(retries: int) -> int:
+    """Seconds before retry number ``retries + 1``: exponential from the configured base,
+    with full jitter, capped at ten minutes."""
+    return get_exponential_backoff_interval(
+        factor=settings.PHOTOLIB_INGEST_RETRY_BACKOFF, retries=retries, maximum=600,
+        full_jitter=True)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=settings.PHOTOLIB_INGEST_MAX_RETRIES,
+    soft_time_limit=settings.PHOTOLIB_INGEST_SOFT_TIME_LIMIT,
+    time_limit=settings.PHOTOLIB_INGEST_TIME_LIMIT,
+)
+def ingest_photo(self, photo_id: str) -> str:
+    """Ingest one photo; return its resulting status (or ``"gone"``).
+
+    Transient storage and database errors are retried with exponential backoff; when the
+    retries run out, or the soft time limit hits, the photo ends ``failed`` with a reason and
+    its original stays for a reviewer's retry. Never raises for a photo's own problems, so an
+    eager run inside a web request cannot turn an upload into an error page.
+    """
+    retries = self.request.retries
+    while True:
+        try:
+            photo = services.photo_ingest(photo_id=photo_id)
+        except SoftTimeLimitExceeded:
+            photo = services.photo_ingest_failed(
+                photo_id=photo_id,
+                reason="Processing took too long and was stopped. A reviewer can retry it.")
+        except services.TRANSIENT_ERRORS as exc:
+            if retries >= self.max_retries:
+                photo = services.photo_ingest_failed(
+                    photo_id=photo_id,
+                    reason=f"Storage or the database kept failing while the photo was "
+                           f"processed ({type(exc).__name__}); the original is kept. A reviewer "
+                           "can retry it.")
+            elif self.request.is_eager:
+                # No broker to schedule a later try (the embedded default, tests): try again
+                # now, as Celery's own eager retry would, without letting Retry escape.
+                logger.warning("ingest of %s failed (%r); retrying now", photo_id, exc)
+                retries += 1
+                continue
+            else:
+                logger.warning("ingest of %s failed (%r); retrying", photo_id, exc)
+                raise self.retry(exc=exc, countdown=retry_countdown(retries)) from exc
+        except Exception as exc:  # a bug, not the file: keep the photo visible as failed
+            logger.exception("ingest of %s crashed", photo_id)
+            photo = services.photo_ingest_failed(
+                photo_id=photo_id,
+                reason=f"Processing stopped on an unexpected error ({type(exc).__name__}). "
+                       "A reviewer can retry it.")
+        break
+    return photo.status if photo is not None else "gone"
