@@ -15,7 +15,8 @@ ENTRIES: tuple[tuple[str, str, str | None], ...] = (
     ("My photos", "photos:mine", "accounts.contribute"),
     ("Catalog", "catalog:search", "accounts.use_catalog"),
     ("Collections", "catalog:collections", "accounts.use_catalog"),
-    ("Review queue", "photos:review_queue", "accounts.moderate"),
+    ("Review queue", "review:queue", "accounts.moderate"),
+    ("Dashboard", "review:dashboard", "accounts.moderate"),
     ("Consent records", "consent:record_list", "accounts.moderate"),
     ("Agreements", "admin:consent_agreementversion_changelist", "accounts.moderate"),
     ("Admin", "admin:index", "accounts.use_admin"),
@@ -36,8 +37,11 @@ def navigation(request: HttpRequest) -> dict:
             url = reverse(url_name)
         except NoReverseMatch:
             continue  # the app that serves it is not installed in this build
-        entries.append({"label": label, "url": url,
-                        "active": request.path.startswith(url) and url != "/"})
+        entries.append({"label": label, "url": url, "active": False})
+    # The entry whose address is the longest prefix of this page's is the current one.
+    matches = [e for e in entries if request.path.startswith(e["url"])]
+    if matches:
+        max(matches, key=lambda e: len(e["url"]))["active"] = True
     return {"nav_entries": entries}
 
 

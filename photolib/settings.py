@@ -9,6 +9,7 @@ without ``SECRET_KEY`` and ``ALLOWED_HOSTS``. README.md lists every variable.
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -76,11 +77,14 @@ INSTALLED_APPS = [
     "photolib.accounts",
     "photolib.consent",
     "photolib.photos",
+    "photolib.catalog",
 ]
 
 # Demo content added by `manage.py seed_demo`, in dependency order.
 PHOTOLIB_SEED_HOOKS = [
     "photolib.consent.demo.seed",
+    "photolib.photos.demo.seed",
+    "photolib.catalog.demo.seed",
 ]
 
 MIDDLEWARE = [
@@ -127,8 +131,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "photolib.sqlite3",
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
-            # A file, not memory, so a Celery worker process can share the test database.
-            "TEST": {"NAME": VAR_DIR / "test-photolib.sqlite3"},
+            # A file, not memory, so a Celery worker process can share the test database;
+            # one per test run, so two runs side by side do not clash.
+            "TEST": {"NAME": VAR_DIR / f"test-photolib-{os.getpid()}.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -212,6 +217,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 
+# --- Catalog --------------------------------------------------------------
+# Email a resident the first time the city uses one of their photos.
+PHOTOLIB_NOTIFY_FIRST_USE = env_bool("PHOTOLIB_NOTIFY_FIRST_USE", default=True)
+
 # --- Email ----------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "photos@example.org")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -262,3 +271,28 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# --- Ingest (photos app) ---
+# Limits on what residents upload; media_ingest refuses anything beyond them with a reason.
+PHOTOLIB_MAX_UPLOAD_BYTES = env_int("PHOTOLIB_MAX_UPLOAD_BYTES", 60_000_000)
+PHOTOLIB_MAX_PIXELS = env_int("PHOTOLIB_MAX_PIXELS", 120_000_000)
+PHOTOLIB_UPLOADS_PER_DAY = env_int("PHOTOLIB_UPLOADS_PER_DAY", 200)
+# The ingest task: a soft limit ends a stuck render as `failed`; the hard limit kills it.
+PHOTOLIB_INGEST_SOFT_TIME_LIMIT = env_int("PHOTOLIB_INGEST_SOFT_TIME_LIMIT", 120)
+PHOTOLIB_INGEST_TIME_LIMIT = env_int("PHOTOLIB_INGEST_TIME_LIMIT", 180)
+PHOTOLIB_INGEST_MAX_RETRIES = env_int("PHOTOLIB_INGEST_MAX_RETRIES", 5)
+PHOTOLIB_INGEST_RETRY_BACKOFF = env_int("PHOTOLIB_INGEST_RETRY_BACKOFF", 10)  # seconds, doubled
+# Test-only: while this file exists, ingest pauses after storing its first rendition, so a
+# test can kill the worker mid-task. Never set it in a deployment.
+PHOTOLIB_INGEST_TEST_PAUSE_FILE = env_str("PHOTOLIB_INGEST_TEST_PAUSE_FILE")
+for _name in ("PHOTOLIB_MAX_UPLOAD_BYTES", "PHOTOLIB_MAX_PIXELS", "PHOTOLIB_UPLOADS_PER_DAY",
+              "PHOTOLIB_INGEST_SOFT_TIME_LIMIT", "PHOTOLIB_INGEST_TIME_LIMIT",
+              "PHOTOLIB_INGEST_RETRY_BACKOFF"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a positive whole number.")
+if PHOTOLIB_INGEST_MAX_RETRIES < 0:
+    raise ImproperlyConfigured("PHOTOLIB_INGEST_MAX_RETRIES must be 0 or more.")
+if PHOTOLIB_INGEST_TIME_LIMIT <= PHOTOLIB_INGEST_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "PHOTOLIB_INGEST_TIME_LIMIT must be larger than PHOTOLIB_INGEST_SOFT_TIME_LIMIT, so the "
+        "soft limit can end a stuck render cleanly before the worker process is killed.")
+del _name

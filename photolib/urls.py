@@ -10,5 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("photolib.accounts.urls")),
     path("", include("photolib.consent.urls")),
+    path("", include("photolib.photos.urls")),
+    path("", include("photolib.catalog.urls")),
+    path("review/", include("photolib.photos.review_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -69,3 +69,9 @@ def test_the_embedded_default_needs_no_variable(tmp_path):
     ]
     # The generated development secret is kept, so sessions survive a restart.
     assert (tmp_path / "dev-secret-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_visibility_timeout_shorter_than_a_task_is_warned_about():
+    result = run_manage({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+                         "CELERY_VISIBILITY_TIMEOUT": "100"}, "check")
+    assert "photolib.W001" in result.stderr + result.stdout

@@ -29,6 +29,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
         "consent.agreementversion.add_agreementversion",
         "consent.agreementversion.change_agreementversion",
         "consent.consentrecord.view_consentrecord",
+        "catalog.download.view_download",
+        "photos.photo.view_photo",
+        "photos.moderationevent.view_moderationevent",
     ),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from photolib.admin import ReadOnlyAdmin
 from photolib.consent import errors, services
 from photolib.consent.forms import AgreementVersionAdminForm
 from photolib.consent.models import AgreementVersion, CommunityGroup, ConsentRecord
@@ -64,7 +65,7 @@ class AgreementVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(ReadOnlyAdmin):
     """Read-only: no add, change or delete, for anyone, superusers included."""
 
     list_display = ("sequence", "created_at", "action", "subject_email", "group",
@@ -72,19 +73,6 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     list_filter = ("action", "group", "agreement_version__number")
     search_fields = ("subject_email", "id", "record_hash")
     date_hierarchy = "created_at"
-    actions = None
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="version")
     def version_number(self, obj: ConsentRecord):

@@ -95,9 +95,9 @@ def test_postgres_trigger_refuses_raw_update_and_delete(group, resident):
 
     for sql in ("UPDATE consent_consentrecord SET action = 'WITHDRAW' WHERE id = %s",
                 "DELETE FROM consent_consentrecord WHERE id = %s"):
-        with pytest.raises((InternalError, ProgrammingError, IntegrityError)) as refused:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [record.pk])
+        with pytest.raises((InternalError, ProgrammingError, IntegrityError)) as refused, \
+                transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [record.pk])
         assert "append-only" in str(refused.value)
     assert ConsentRecord.objects.get(pk=record.pk).action == "GRANT"
 

@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from photolib.admin import ReadOnlyAdmin
+from photolib.catalog.models import Collection, Download
+
+
+@admin.register(Download)
+class DownloadAdmin(ReadOnlyAdmin):
+    """The usage log is evidence: read-only."""
+
+    list_display = ("at", "photo", "user", "rendition", "use", "campaign", "consent_record")
+    list_filter = ("use", "rendition")
+    search_fields = ("campaign", "user__email", "photo__title")
+    date_hierarchy = "at"
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "created_at")
+    search_fields = ("name", "owner__email")

@@ -1,0 +1,84 @@
+"""The catalog's own rows: the search document, collections and the usage log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+
+from photolib.consent.models import USES, AgreementVersion, ConsentRecord
+from photolib.photos.models import Photo
+
+
+class SearchDocument(models.Model):
+    """Words of one photo, weighted for PostgreSQL full-text search (GIN-indexed by
+    migration 0002); ``text`` serves the SQLite fallback. Built at approval."""
+
+    photo = models.OneToOneField(Photo, primary_key=True, on_delete=models.CASCADE,
+                                 related_name="search_document")
+    vector = SearchVectorField(null=True)
+    text = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"search document of {self.photo_id}"
+
+
+class Collection(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="collections")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    photos = models.ManyToManyField(Photo, through="CollectionItem", related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CollectionItem(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-added_at"]
+        constraints = [models.UniqueConstraint(fields=["collection", "photo"],
+                                               name="collection_photo_once")]
+
+    def __str__(self) -> str:
+        return f"{self.photo_id} in {self.collection_id}"
+
+
+class Download(models.Model):
+    """The usage log: one row per file served, written in the same request."""
+
+    class Rendition(models.TextChoices):
+        WEB = "web", "Web (1600 px)"
+        PRINT = "print", "Print (full resolution)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="downloads")
+    rendition = models.CharField(max_length=8, choices=Rendition.choices)
+    use = models.CharField(max_length=16, choices=USES)
+    campaign = models.CharField(max_length=200)
+    consent_record = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="+")
+    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT,
+                                          related_name="+")
+    collection = models.ForeignKey(Collection, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="downloads")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.photo_id} {self.rendition} for {self.use}"

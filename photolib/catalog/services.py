@@ -1,0 +1,179 @@
+"""Writes in the catalog: downloads (file with rights metadata + usage record),
+collections. Every photo reaching marketing is read through ``Photo.objects.cleared()``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+
+import media_ingest
+from photolib.accounts.models import User
+from photolib.catalog.models import Collection, CollectionItem, Download
+from photolib.catalog.rights import RightsInfo, embed_xmp, rights_xmp
+from photolib.consent.models import USE_LABELS
+from photolib.photos.models import Photo, Rendition
+
+PRINT_SPEC = media_ingest.RenditionSpec("print", 16384, "JPEG", 92)
+
+
+class DownloadRefused(Exception):
+    """The download cannot happen; ``str()`` explains why to the marketing officer."""
+
+
+@dataclass(frozen=True)
+class PreparedDownload:
+    download: Download
+    storage_name: str
+    filename: str
+    content_type: str = "image/jpeg"
+
+
+def cleared_photo(photo_id) -> Photo:
+    """The photo if it is cleared right now; ``Photo.DoesNotExist`` otherwise."""
+    return (Photo.objects.cleared()
+            .select_related("owner", "group", "agreement_version", "consent_record",
+                            "attestation")
+            .get(pk=photo_id))
+
+
+def licence_url(photo: Photo) -> str:
+    return f"{settings.SITE_URL}{reverse('catalog:licence', args=[photo.pk])}"
+
+
+def usage_terms(photo: Photo) -> str:
+    version = photo.agreement_version
+    uses = ", ".join(version.use_labels())
+    term = (f"until {photo.rights_expire_at:%Y-%m-%d}" if photo.rights_expire_at
+            else "perpetual unless withdrawn")
+    credit = (f"Credit required: “{photo.credit_line()}”." if version.credit_required
+              else "Credit not required.")
+    return (f"Licensed to {settings.CONTROLLER_NAME} (non-exclusive) for: {uses}; {term}. "
+            f"{credit} Agreement {photo.group.name} v{version.number}, "
+            f"SHA-256 {version.text_sha256}.")
+
+
+def rights_for(photo: Photo) -> RightsInfo:
+    creator = photo.owner.credit_name or photo.owner.display_name
+    year = (photo.taken_at or photo.uploaded_at).year
+    return RightsInfo(
+        creator=creator,
+        credit_line=photo.credit_line(),
+        copyright_notice=f"© {year} {creator}",
+        usage_terms=usage_terms(photo),
+        web_statement=licence_url(photo),
+        licensor_name=settings.CONTROLLER_NAME,
+        licensor_url=settings.SITE_URL,
+        people=photo.attestation.people,
+        consent_receipt_id=str(photo.consent_record_id),
+        title=photo.title,
+    )
+
+
+def check_use(photo: Photo, use: str) -> None:
+    permitted = photo.agreement_version.permitted_uses
+    if use not in permitted:
+        allowed = ", ".join(USE_LABELS.get(u, u) for u in permitted)
+        raise DownloadRefused(
+            f"“{USE_LABELS.get(use, use)}” is not permitted for this photo: its agreement "
+            f"({photo.group.name}, version {photo.agreement_version.number}) allows only "
+            f"{allowed}.")
+
+
+def _file_bytes(photo: Photo, rendition: str) -> bytes:
+    """The JPEG to hand out: the stripped 1600 px preview, or a full-resolution JPEG
+    made from the original (orientation applied, sRGB, no EXIF or GPS)."""
+    if rendition == Download.Rendition.WEB:
+        stored = Rendition.objects.get(photo=photo, spec=str(media_ingest.PREVIEW))
+        with storages["renditions"].open(stored.storage_key, "rb") as fh:
+            return fh.read()
+    with storages["originals"].open(photo.original_key, "rb") as fh:
+        rendered = media_ingest.render(fh, [PRINT_SPEC])
+    return rendered[PRINT_SPEC].data
+
+
+def download_filename(photo: Photo, rendition: str) -> str:
+    stem = re.sub(r"[^\w\- ]+", "", photo.title).strip().replace(" ", "-")[:60] or "photo"
+    return f"{stem}-{rendition}.jpg"
+
+
+def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign: str,
+                     collection: Collection | None = None) -> PreparedDownload:
+    """Make the file (with its rights XMP), store it, and record the download.
+
+    The record is written in the same transaction as the check that the photo is
+    cleared; if anything fails, neither the record nor the stored file remains.
+    Raises ``Photo.DoesNotExist`` (not cleared: callers answer 404) or
+    ``DownloadRefused``.
+    """
+    campaign = campaign.strip()
+    if not campaign:
+        raise DownloadRefused("Say which campaign or purpose this download is for.")
+    if rendition not in Download.Rendition.values:
+        raise DownloadRefused("Choose the web or the print rendition.")
+    photo = cleared_photo(photo_id)
+    check_use(photo, use)
+    data = embed_xmp(_file_bytes(photo, rendition), rights_xmp(rights_for(photo)))
+    filename = download_filename(photo, rendition)
+    storage = storages["renditions"]
+    name = None
+    try:
+        with transaction.atomic():
+            # Re-checked under a row lock: a withdrawal committed meanwhile wins.
+            photo = Photo.objects.cleared().select_for_update(of=("self",)).get(pk=photo.pk)
+            first_use = not Download.objects.filter(photo=photo).exists()
+            download = Download.objects.create(
+                photo=photo, user=user, rendition=rendition, use=use, campaign=campaign[:200],
+                consent_record_id=photo.consent_record_id,
+                agreement_version_id=photo.agreement_version_id, collection=collection)
+            name = storage.save(f"downloads/{download.pk}/{filename}", ContentFile(data))
+            if first_use and settings.PHOTOLIB_NOTIFY_FIRST_USE:
+                photo_pk = photo.pk
+                transaction.on_commit(lambda: _notify_first_use(photo_pk))
+    except BaseException:
+        if name is not None:
+            storage.delete(name)  # no file without its record
+        raise
+    return PreparedDownload(download=download, storage_name=name, filename=filename)
+
+
+def _notify_first_use(photo_id) -> None:
+    photo = Photo.objects.select_related("owner").get(pk=photo_id)
+    first = photo.downloads.order_by("at").first()
+    send_mail(
+        subject=f"Your photo “{photo.title}” was used for the first time",
+        message=(f"Hello {photo.owner.display_name},\n\nThe city used your photo "
+                 f"“{photo.title}” for the first time: {USE_LABELS.get(first.use, first.use)}, "
+                 f"“{first.campaign}”.\n\nSee every use on My photos: "
+                 f"{settings.SITE_URL}{reverse('photos:mine')}\n"),
+        from_email=None, recipient_list=[photo.owner.email])
+
+
+# --- collections -------------------------------------------------------------
+
+@transaction.atomic
+def collection_create(*, owner: User, name: str, description: str = "") -> Collection:
+    name = name.strip()
+    if not name:
+        raise ValueError("Give the collection a name.")
+    return Collection.objects.create(owner=owner, name=name[:120], description=description)
+
+
+@transaction.atomic
+def collection_add(*, collection: Collection, photo_id) -> CollectionItem:
+    """Add a cleared photo; raises ``Photo.DoesNotExist`` for any other id."""
+    photo = Photo.objects.cleared().get(pk=photo_id)
+    item, _ = CollectionItem.objects.get_or_create(collection=collection, photo=photo)
+    return item
+
+
+@transaction.atomic
+def collection_remove(*, collection: Collection, photo_id) -> None:
+    CollectionItem.objects.filter(collection=collection, photo_id=photo_id).delete()

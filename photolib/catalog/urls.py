@@ -1,0 +1,20 @@
+from django.urls import path
+
+from photolib.catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("catalog/", views.search_page, name="search"),
+    path("catalog/photos/<uuid:photo_id>/", views.photo_detail, name="photo"),
+    path("catalog/photos/<uuid:photo_id>/<str:kind>.jpg", views.rendition, name="rendition"),
+    path("catalog/photos/<uuid:photo_id>/download/", views.download, name="download"),
+    path("catalog/collections/", views.collections, name="collections"),
+    path("catalog/collections/<int:pk>/", views.collection_detail, name="collection"),
+    path("catalog/collections/<int:pk>/add/", views.collection_add, name="collection_add"),
+    path("catalog/collections/<int:pk>/remove/", views.collection_remove,
+         name="collection_remove"),
+    path("catalog/collections/<int:pk>/zip/", views.collection_zip, name="collection_zip"),
+    path("licence/<uuid:photo_id>/", views.licence, name="licence"),
+    path("my/photos/<uuid:photo_id>/withdraw/", views.withdraw_photo, name="withdraw_photo"),
+]

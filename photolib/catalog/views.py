@@ -1,0 +1,261 @@
+"""Marketing's catalog: search, photo page, renditions, downloads, collections.
+
+Every view reads photos through ``Photo.objects.cleared()`` (directly or via the
+search and download services); anything else answers 404, never 403, so the
+catalog does not leak that a photo exists.
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+import media_ingest
+from photolib.catalog import search, services
+from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm
+from photolib.catalog.models import Collection
+from photolib.consent.models import USE_LABELS
+from photolib.files import content_disposition, serve
+from photolib.photos import moderation
+from photolib.photos.models import Photo, Rendition
+
+marketing = permission_required("accounts.use_catalog", raise_exception=True)
+RENDITION_SPECS = {"thumb": str(media_ingest.THUMB), "preview": str(media_ingest.PREVIEW)}
+
+
+def _cleared_or_404(photo_id) -> Photo:
+    try:
+        return services.cleared_photo(photo_id)
+    except (Photo.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such photo in the catalog.") from exc
+
+
+@login_required
+@marketing
+def search_page(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    result = None
+    if not request.GET:
+        form = SearchForm({"sort": "newest"})
+    if form.is_valid():
+        f = form.filters()
+        result = search.search(f)
+        if f.page > result.pages and result.total:
+            messages.info(request, f"There are only {result.pages} pages of results.")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "catalog/search.html", {
+        "form": form, "result": result, "query": query.urlencode(),
+        "active_tags": [t for t in request.GET.getlist("tag") if t],
+    })
+
+
+@login_required
+@marketing
+def photo_detail(request: HttpRequest, photo_id) -> HttpResponse:
+    photo = _cleared_or_404(photo_id)
+    form = DownloadForm(initial={"use": (photo.agreement_version.permitted_uses or [""])[0]})
+    collections = Collection.objects.filter(owner=request.user)
+    return render(request, "catalog/photo_detail.html", {
+        "photo": photo, "version": photo.agreement_version, "form": form,
+        "terms": services.usage_terms(photo), "collections": collections,
+        "permitted": [(u, USE_LABELS.get(u, u)) for u in photo.agreement_version.permitted_uses],
+    })
+
+
+def licence(request: HttpRequest, photo_id) -> HttpResponse:
+    """The web statement of rights embedded in downloaded files (public: the licence
+    terms only, no photo). Answers 404 once the photo is no longer cleared."""
+    photo = _cleared_or_404(photo_id)
+    return render(request, "catalog/licence.html",
+                  {"photo": photo, "terms": services.usage_terms(photo),
+                   "version": photo.agreement_version})
+
+
+@login_required
+@marketing
+def rendition(request: HttpRequest, photo_id, kind: str) -> HttpResponse:
+    if kind not in RENDITION_SPECS:
+        raise Http404("No such rendition.")
+    photo = _cleared_or_404(photo_id)
+    stored = get_object_or_404(Rendition, photo=photo, spec=RENDITION_SPECS[kind])
+    return serve("renditions", stored.storage_key, content_type=stored.content_type,
+                 filename=f"{photo.pk}-{kind}.jpg")
+
+
+@login_required
+@marketing
+def download(request: HttpRequest, photo_id) -> HttpResponse:
+    photo = _cleared_or_404(photo_id)
+    if request.method != "POST":
+        return redirect("catalog:photo", photo_id=photo.pk)
+    form = DownloadForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            prepared = services.download_prepare(
+                photo_id=photo.pk, user=request.user, **form.cleaned_data)
+        except Photo.DoesNotExist as exc:
+            raise Http404("No such photo in the catalog.") from exc
+        except services.DownloadRefused as exc:
+            error = str(exc)
+        else:
+            return serve("renditions", prepared.storage_name, content_type="image/jpeg",
+                         filename=prepared.filename, attachment=True)
+    return render(request, "catalog/photo_detail.html", {
+        "photo": photo, "version": photo.agreement_version, "form": form, "error": error,
+        "terms": services.usage_terms(photo),
+        "collections": Collection.objects.filter(owner=request.user),
+        "permitted": [(u, USE_LABELS.get(u, u)) for u in photo.agreement_version.permitted_uses],
+    }, status=400)
+
+
+# --- collections -------------------------------------------------------------
+
+@login_required
+@marketing
+def collections(request: HttpRequest) -> HttpResponse:
+    form = CollectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        collection = services.collection_create(owner=request.user, **form.cleaned_data)
+        return redirect("catalog:collection", pk=collection.pk)
+    items = (Collection.objects.filter(owner=request.user)
+             .annotate(n=Count("items")).order_by("-created_at"))
+    return render(request, "catalog/collections.html", {"collections": items, "form": form})
+
+
+def _own_collection(request: HttpRequest, pk) -> Collection:
+    return get_object_or_404(Collection, pk=pk, owner=request.user)
+
+
+@login_required
+@marketing
+def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    collection = _own_collection(request, pk)
+    photos = (Photo.objects.cleared().filter(pk__in=collection.items.values("photo_id"))
+              .select_related("group", "owner").order_by("-uploaded_at"))
+    return render(request, "catalog/collection_detail.html", {
+        "collection": collection, "photos": photos, "form": DownloadForm()})
+
+
+@login_required
+@marketing
+@require_POST
+def collection_add(request: HttpRequest, pk: int) -> HttpResponse:
+    collection = _own_collection(request, pk)
+    try:
+        services.collection_add(collection=collection, photo_id=request.POST.get("photo_id"))
+    except (Photo.DoesNotExist, ValidationError, ValueError, TypeError):
+        messages.error(request, "That photo is not in the catalog, so it was not added.")
+        return redirect("catalog:collection", pk=collection.pk)
+    messages.success(request, f"Added to “{collection.name}”.")
+    return redirect(request.POST.get("next") or reverse("catalog:collection", args=[pk]))
+
+
+@login_required
+@marketing
+@require_POST
+def collection_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    collection = _own_collection(request, pk)
+    try:
+        services.collection_remove(collection=collection, photo_id=request.POST.get("photo_id"))
+    except (ValidationError, ValueError, TypeError):
+        messages.error(request, "No such photo in this collection.")
+    return redirect("catalog:collection", pk=collection.pk)
+
+
+class _Sink:
+    """A write-only, non-seekable stream that hands zipfile's output to a generator."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+@login_required
+@marketing
+@require_POST
+def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole collection as a streamed ZIP: every photo passes the download checks
+    and is logged; photos whose agreement does not permit the use are left out and
+    named in README.txt."""
+    collection = _own_collection(request, pk)
+    form = DownloadForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a rendition and a use, and name the campaign.")
+        return redirect("catalog:collection", pk=pk)
+    photo_ids = list(collection.items.values_list("photo_id", flat=True))
+    data = form.cleaned_data
+
+    def stream():
+        sink = _Sink()
+        skipped: list[str] = []
+        with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
+            for photo_id in photo_ids:
+                try:
+                    prepared = services.download_prepare(photo_id=photo_id, user=request.user,
+                                                         collection=collection, **data)
+                except Photo.DoesNotExist:
+                    continue  # no longer cleared: silently absent, like everywhere else
+                except services.DownloadRefused as exc:
+                    skipped.append(str(exc))
+                    continue
+                with storages["renditions"].open(prepared.storage_name, "rb") as fh, \
+                        archive.open(f"{prepared.download.pk.hex[:8]}-{prepared.filename}",
+                                     "w") as entry:
+                    for chunk in iter(lambda: fh.read(1 << 16), b""):
+                        entry.write(chunk)
+                        yield sink.drain()
+            readme = [f"Collection: {collection.name}",
+                      f"Use: {USE_LABELS.get(data['use'])}; campaign: {data['campaign']}",
+                      "Each file carries its credit line and licence in its XMP metadata."]
+            if skipped:
+                readme += ["", "Left out:"] + [f"- {s}" for s in skipped]
+            archive.writestr("README.txt", "\n".join(readme) + "\n")
+        yield sink.drain()
+
+    response = StreamingHttpResponse(stream(), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition(
+        f"{collection.name[:60] or 'collection'}.zip", attachment=True)
+    return response
+
+
+# --- residents ---------------------------------------------------------------
+
+@login_required
+@require_POST
+def withdraw_photo(request: HttpRequest, photo_id) -> HttpResponse:
+    try:
+        photo = moderation.photo_withdraw(photo_id=photo_id, acting_user=request.user)
+    except (Photo.DoesNotExist, ValueError) as exc:
+        raise Http404("No such photo.") from exc
+    except moderation.ModerationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"“{photo.title}” is withdrawn: the city will not use it "
+                                  "for anything new.")
+    return redirect("photos:mine")

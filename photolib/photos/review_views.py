@@ -1,0 +1,172 @@
+"""Reviewers: the queue, one photo's evidence, decisions, and the dashboard."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Count, Min
+from django.db.models.functions import TruncWeek
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+import media_ingest
+from photolib.files import serve
+from photolib.photos import moderation, services
+from photolib.photos.errors import PhotoError
+from photolib.photos.models import ModerationEvent, Photo, Rendition
+
+reviewer = permission_required("accounts.moderate", raise_exception=True)
+SPECS = {"thumb": str(media_ingest.THUMB), "preview": str(media_ingest.PREVIEW)}
+
+
+@login_required
+@reviewer
+def queue(request: HttpRequest) -> HttpResponse:
+    photos = (Photo.objects.awaiting_review()
+              .select_related("owner", "group", "agreement_version", "attestation",
+                              "duplicate_of")
+              .prefetch_related("tags")[:100])
+    failed = Photo.objects.filter(status=Photo.Status.FAILED).select_related("owner")[:50]
+    return render(request, "review/queue.html", {"photos": photos, "failed": failed})
+
+
+@login_required
+@reviewer
+def photo(request: HttpRequest, photo_id) -> HttpResponse:
+    item = get_object_or_404(
+        Photo.objects.select_related("owner", "group", "agreement_version", "attestation",
+                                     "consent_record", "duplicate_of", "reviewed_by")
+        .prefetch_related("tags"), pk=photo_id)
+    near = Photo.objects.filter(pk__in=item.near_duplicates or []).only("id", "title")
+    events = ModerationEvent.objects.filter(photo_id_value=item.pk).select_related("actor")
+    return render(request, "review/photo.html",
+                  {"photo": item, "near": near, "events": events})
+
+
+@login_required
+@reviewer
+def file(request: HttpRequest, photo_id, kind: str) -> HttpResponse:
+    """Reviewers see every stored file of a photo, whatever its state."""
+    item = get_object_or_404(Photo.objects.select_related("attestation"), pk=photo_id)
+    if kind in SPECS:
+        stored = get_object_or_404(Rendition, photo=item, spec=SPECS[kind])
+        return serve("renditions", stored.storage_key, content_type=stored.content_type)
+    if kind == "release":
+        attestation = getattr(item, "attestation", None)
+        if attestation is None or not attestation.release_key:
+            raise Http404("No release on file.")
+        return serve("originals", attestation.release_key,
+                     content_type="application/octet-stream",
+                     filename=attestation.release_name or "release", attachment=True)
+    if kind == "original":
+        return serve("originals", item.original_key,
+                     content_type=item.mime_type or "application/octet-stream",
+                     filename=item.original_name, attachment=True)
+    raise Http404("No such file.")
+
+
+def _decide(request: HttpRequest, action, **kwargs) -> bool:
+    try:
+        action(acting_user=request.user, **kwargs)
+    except moderation.ModerationError as exc:
+        messages.error(request, str(exc))
+        return False
+    except (Photo.DoesNotExist, ValueError) as exc:
+        raise Http404("No such photo.") from exc
+    return True
+
+
+@login_required
+@reviewer
+@require_POST
+def approve(request: HttpRequest, photo_id) -> HttpResponse:
+    if _decide(request, moderation.photo_approve, photo_id=photo_id):
+        messages.success(request, "Approved: the photo is in the catalog.")
+    return redirect("review:queue")
+
+
+@login_required
+@reviewer
+@require_POST
+def approve_many(request: HttpRequest) -> HttpResponse:
+    ids = request.POST.getlist("photo_id")
+    valid = []
+    for value in ids:
+        try:
+            valid.append(str(uuid.UUID(value)))
+        except ValueError:
+            messages.error(request, f"“{value[:40]}” is not a photo id.")
+    approved, problems = moderation.photo_approve_many(photo_ids=valid,
+                                                       acting_user=request.user)
+    messages.success(request, f"Approved {approved} photo{'s' if approved != 1 else ''}.")
+    for problem in problems:
+        messages.error(request, problem)
+    return redirect("review:queue")
+
+
+@login_required
+@reviewer
+@require_POST
+def reject(request: HttpRequest, photo_id) -> HttpResponse:
+    if _decide(request, moderation.photo_reject, photo_id=photo_id,
+               reason=request.POST.get("reason", "")):
+        messages.success(request, "Rejected; the resident was told why.")
+        return redirect("review:queue")
+    return redirect("review:photo", photo_id=photo_id)
+
+
+@login_required
+@reviewer
+@require_POST
+def take_down(request: HttpRequest, photo_id) -> HttpResponse:
+    if _decide(request, moderation.photo_take_down, photo_id=photo_id,
+               reason=request.POST.get("reason", "")):
+        messages.success(request, "Taken down: the photo left the catalog.")
+    return redirect("review:photo", photo_id=photo_id)
+
+
+@login_required
+@reviewer
+@require_POST
+def retry(request: HttpRequest, photo_id) -> HttpResponse:
+    item = get_object_or_404(Photo, pk=photo_id)
+    try:
+        services.photo_retry_ingest(photo_id=item.pk, acting_user=request.user)
+    except PhotoError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Ingest queued again.")
+    return redirect("review:queue")
+
+
+@login_required
+@reviewer
+def dashboard(request: HttpRequest) -> HttpResponse:
+    counts = dict(Photo.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    states = [(label, counts.get(value, 0)) for value, label in Photo.Status.choices]
+    since = timezone.now() - timedelta(weeks=12)
+    uploads = dict(Photo.objects.filter(uploaded_at__gte=since).order_by()
+                   .annotate(week=TruncWeek("uploaded_at")).values_list("week")
+                   .annotate(n=Count("pk")))
+    approvals = dict(ModerationEvent.objects.filter(
+        action=ModerationEvent.Action.APPROVE, at__gte=since).order_by()
+        .annotate(week=TruncWeek("at")).values_list("week").annotate(n=Count("pk")))
+    weeks = sorted({w.date() for w in [*uploads, *approvals]})
+    by_week = [{"week": w,
+                "uploads": sum(n for k, n in uploads.items() if k.date() == w),
+                "approvals": sum(n for k, n in approvals.items() if k.date() == w)}
+               for w in weeks]
+    peak = max([1] + [max(r["uploads"], r["approvals"]) for r in by_week])
+    for i, row in enumerate(by_week):
+        row["x"] = 10 + i * 44
+        row["uh"] = round(120 * row["uploads"] / peak)
+        row["ah"] = round(120 * row["approvals"] / peak)
+    oldest = Photo.objects.awaiting_review().aggregate(t=Min("uploaded_at"))["t"]
+    return render(request, "review/dashboard.html", {
+        "states": states, "by_week": by_week, "chart_width": 20 + 44 * max(1, len(by_week)),
+        "oldest_age": timezone.now() - oldest if oldest else None})

@@ -1,0 +1,54 @@
+"""Reads on photos for the resident's pages: their photos, one photo, where they may upload."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Prefetch, QuerySet
+
+from photolib.accounts.models import User
+from photolib.catalog.models import Download
+from photolib.consent.models import CommunityGroup, ConsentRecord
+from photolib.consent.selectors import membership
+from photolib.photos.models import Photo, Rendition
+from photolib.photos.services import SPECS
+
+THUMB_SPEC = str(SPECS[-1])
+
+
+def photos_of(user: User) -> QuerySet[Photo]:
+    """The person's photos, newest first, with group, tags, renditions and the catalog's
+    uses of each (use, campaign, date; never who downloaded) fetched alongside."""
+    return (Photo.objects.owned_by(user).select_related("group")
+            .prefetch_related("tags", Prefetch("renditions", queryset=Rendition.objects
+                                               .only("id", "photo_id", "spec")),
+                              Prefetch("downloads", to_attr="uses", queryset=Download.objects
+                                       .order_by("-at").only("id", "photo_id", "use",
+                                                             "campaign", "at", "rendition")))
+            .order_by("-uploaded_at"))
+
+
+def photo_of(user: User, photo_id: uuid.UUID | str) -> Photo | None:
+    """One of the person's own photos, or None (also for other people's: never leak them)."""
+    return Photo.objects.owned_by(user).select_related("group").filter(pk=photo_id).first()
+
+
+def photo_visible_to(user: User, photo_id: uuid.UUID | str) -> Photo | None:
+    """A photo its owner or a reviewer may look at, or None."""
+    photos = Photo.objects.all()
+    if not user.has_perm("accounts.moderate"):
+        photos = photos.owned_by(user)
+    return photos.filter(pk=photo_id).first()
+
+
+def has_rendition(photo: Photo, spec: str = THUMB_SPEC) -> bool:
+    """Uses the prefetched renditions when there are some."""
+    return any(r.spec == spec for r in photo.renditions.all())
+
+
+def uploadable_groups(user: User) -> list[CommunityGroup]:
+    """Groups the person may upload to now: a grant under each group's current version."""
+    group_ids = (ConsentRecord.objects.filter(user=user).order_by()
+                 .values_list("group_id", flat=True).distinct())
+    groups = CommunityGroup.objects.filter(pk__in=list(group_ids)).order_by("name")
+    return [group for group in groups if membership(user, group).may_upload]

@@ -1,0 +1,123 @@
+"""The rights-cleared rule, one condition per row: each alone removes a photo from
+every marketing surface (search, detail, rendition, download, collection, ZIP)."""
+
+import io
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from photolib.catalog import search, services
+from photolib.consent.services import RequestContext, consent_withdraw
+from photolib.photos import moderation
+from photolib.photos.models import People, Photo, PhotoAttestation
+from tests.consent.conftest import publish
+
+pytestmark = pytest.mark.django_db
+
+
+def _unapproved(photo, world):
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.PENDING_REVIEW)
+
+
+def _rejected(photo, world):
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.REJECTED)
+
+
+def _withdrawn_photo(photo, world):
+    moderation.photo_withdraw(photo_id=photo.pk, acting_user=world["resident"])
+
+
+def _taken_down(photo, world):
+    moderation.photo_take_down(photo_id=photo.pk, acting_user=world["reviewer"],
+                               reason="complaint from a neighbour")
+
+
+def _ingest_unfinished(photo, world):
+    Photo.objects.filter(pk=photo.pk).update(processed_at=None)
+
+
+def _consent_withdrawn(photo, world):
+    consent_withdraw(user=world["resident"], group=world["group"], context=RequestContext())
+
+
+def _withdrawn_then_rejoined(photo, world):
+    """Re-joining later does not revive photos shared under the withdrawn grant."""
+    from tests.consent.conftest import grant
+
+    consent_withdraw(user=world["resident"], group=world["group"], context=RequestContext())
+    grant(world["resident"], world["group"])
+
+
+def _grant_of_another_version(photo, world):
+    other = publish(world["group"], text="A later version")
+    Photo.objects.filter(pk=photo.pk).update(agreement_version=other)
+
+
+def _term_expired(photo, world):
+    Photo.objects.filter(pk=photo.pk).update(rights_expire_at=timezone.now() - timedelta(days=1))
+
+
+def _not_own_work(photo, world):
+    PhotoAttestation.objects.filter(photo=photo).update(own_work=False)
+
+
+def _people_without_required_release(photo, world):
+    PhotoAttestation.objects.filter(photo=photo).update(people=People.CONSENTED, release_key="")
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # agreements are immutable: raw SQL sets up the case
+        cursor.execute("UPDATE consent_agreementversion SET release_required_for_people = %s "
+                       "WHERE id = %s", [True, photo.agreement_version_id])
+
+
+def _minors_without_release(photo, world):
+    PhotoAttestation.objects.filter(photo=photo).update(people=People.MINORS, release_key="")
+
+
+CONDITIONS = [_unapproved, _rejected, _withdrawn_photo, _taken_down, _ingest_unfinished,
+              _consent_withdrawn, _withdrawn_then_rejoined, _grant_of_another_version,
+              _term_expired, _not_own_work, _people_without_required_release,
+              _minors_without_release]
+
+
+def surfaces(client, photo, collection) -> dict[str, bool]:
+    """Which marketing surfaces show the photo."""
+    found = search.search(search.Filters(q="harbour"), with_facets=False)
+    page = client.get(reverse("catalog:search"), {"q": "harbour"}).content.decode()
+    detail = client.get(reverse("catalog:photo", args=[photo.pk]))
+    thumb = client.get(reverse("catalog:rendition", args=[photo.pk, "thumb"]))
+    download = client.post(reverse("catalog:download", args=[photo.pk]),
+                           {"rendition": "web", "use": "web", "campaign": "Spring"})
+    listing = client.get(reverse("catalog:collection", args=[collection.pk])).content.decode()
+    zipped = client.post(reverse("catalog:collection_zip", args=[collection.pk]),
+                         {"rendition": "web", "use": "web", "campaign": "Spring"})
+    names = zipfile.ZipFile(io.BytesIO(b"".join(zipped.streaming_content))).namelist()
+    return {
+        "queryset": Photo.objects.cleared().filter(pk=photo.pk).exists(),
+        "search": any(p.pk == photo.pk for p in found.photos),
+        "search page": str(photo.pk) in page,
+        "detail": detail.status_code == 200,
+        "rendition": thumb.status_code == 200,
+        "download": download.status_code == 200,
+        "collection": str(photo.pk) in listing,
+        "zip": any(n.endswith("-web.jpg") for n in names),
+        "licence": client.get(reverse("catalog:licence", args=[photo.pk])).status_code == 200,
+    }
+
+
+@pytest.mark.parametrize("condition", CONDITIONS, ids=lambda c: c.__name__.strip("_"))
+def test_each_condition_alone_removes_the_photo_everywhere(client, catalog_world, cleared,
+                                                           condition):
+    photo = cleared()
+    officer = catalog_world["marketing"]
+    client.force_login(officer)
+    collection = services.collection_create(owner=officer, name="Spring campaign")
+    services.collection_add(collection=collection, photo_id=photo.pk)
+    before = surfaces(client, photo, collection)
+    assert all(before.values()), before
+    condition(photo, catalog_world)
+    after = surfaces(client, photo, collection)
+    assert not any(after.values()), after
