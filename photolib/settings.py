@@ -296,3 +296,8 @@ if PHOTOLIB_INGEST_TIME_LIMIT <= PHOTOLIB_INGEST_SOFT_TIME_LIMIT:
         "PHOTOLIB_INGEST_TIME_LIMIT must be larger than PHOTOLIB_INGEST_SOFT_TIME_LIMIT, so the "
         "soft limit can end a stuck render cleanly before the worker process is killed.")
 del _name
+
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process tasks would print a line each into `make run`'s output; failures still show.
+    # Workers keep Celery's usual INFO line per task.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
