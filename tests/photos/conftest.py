@@ -22,9 +22,10 @@ from photolib.consent.models import CommunityGroup
 from photolib.photos import services
 from photolib.photos.models import People, Photo
 from tests.conftest import free_port
-from tests.media_ingest.conftest import (
+from tests.media_ingest.conftest import (  # noqa: F401 - corpus is a shared fixture
     _corpus_required,
     camera_exif,
+    corpus,
     corpus_dir,
     encode,
     load_manifest,
@@ -48,16 +49,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 metafunc.parametrize(name, [None], ids=["no-corpus"])
 
 
-@pytest.fixture(scope="session")
-def corpus() -> Path:
-    """The shared corpus; skips without it (fails under CI or REQUIRE_CORPUS=1)."""
-    directory = corpus_dir()
-    if not (directory / "MANIFEST.tsv").is_file():
-        message = f"photo corpus not found at {directory} (set PHOTOLIB_CORPUS)"
-        if _corpus_required():
-            pytest.fail(message)
-        pytest.skip(message)
-    return directory
 
 
 def corpus_file(name: str) -> Path:
@@ -198,3 +189,16 @@ def refuse_photo_rows(db) -> Iterator[None]:
             cursor.execute("DROP FUNCTION IF EXISTS test_refuse_photo()")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS test_refuse_photo")
+
+
+@pytest.fixture
+def ingested(upload, django_capture_on_commit_callbacks):
+    """Upload and run the task the commit enqueues (eagerly, in this process)."""
+
+    def do(file=None, **kwargs) -> Photo:
+        with django_capture_on_commit_callbacks(execute=True):
+            photo = upload(file, **kwargs)
+        photo.refresh_from_db()
+        return photo
+
+    return do

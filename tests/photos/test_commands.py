@@ -52,17 +52,6 @@ def test_inspect_photo_describes_each_file_in_words(corpus, tmp_path):
     assert "missing.jpg: rejected" in lines[2]
 
 
-@pytest.fixture
-def ingested(upload, django_capture_on_commit_callbacks):
-    def do(file=None, **kwargs) -> Photo:
-        with django_capture_on_commit_callbacks(execute=True):
-            photo = upload(file, **kwargs)
-        photo.refresh_from_db()
-        return photo
-
-    return do
-
-
 @pytest.mark.django_db
 def test_sweep_storage_reports_and_removes_orphans_both_ways(ingested, _file_storage):
     kept = ingested(jpeg_upload(seed=1))

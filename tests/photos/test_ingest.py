@@ -19,19 +19,6 @@ pytestmark = pytest.mark.django_db
 THUMB, PREVIEW = "thumb-400-q85.jpg", "preview-1600-q85.jpg"
 
 
-@pytest.fixture
-def ingested(upload, django_capture_on_commit_callbacks):
-    """Upload and run the task the commit enqueues (eagerly, in this process)."""
-
-    def do(file=None, **kwargs) -> Photo:
-        with django_capture_on_commit_callbacks(execute=True):
-            photo = upload(file, **kwargs)
-        photo.refresh_from_db()
-        return photo
-
-    return do
-
-
 def test_ingest_extracts_facts_and_stores_stripped_renditions(ingested, _file_storage):
     photo = ingested(jpeg_upload(size=(2400, 1600), orientation=6))
     assert photo.status == Photo.Status.PENDING_REVIEW, photo.status_reason

@@ -16,17 +16,6 @@ from tests.photos.conftest import corpus_file, dead_s3_options, jpeg_upload, upl
 pytestmark = [pytest.mark.s3, pytest.mark.django_db]
 
 
-@pytest.fixture
-def ingested(upload, django_capture_on_commit_callbacks):
-    def do(file=None, **kwargs) -> Photo:
-        with django_capture_on_commit_callbacks(execute=True):
-            photo = upload(file, **kwargs)
-        photo.refresh_from_db()
-        return photo
-
-    return do
-
-
 def _anonymous_get(bucket, key: str) -> int:
     url = f"{bucket.server.endpoint_url}/{bucket.name}/{urllib.parse.quote(key)}"
     try:
