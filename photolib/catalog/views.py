@@ -64,12 +64,18 @@ def search_page(request: HttpRequest) -> HttpResponse:
 def photo_detail(request: HttpRequest, photo_id) -> HttpResponse:
     photo = _cleared_or_404(photo_id)
     form = DownloadForm(initial={"use": (photo.agreement_version.permitted_uses or [""])[0]})
-    collections = Collection.objects.filter(owner=request.user)
+    return _photo_page(request, photo, form)
+
+
+def _photo_page(request: HttpRequest, photo: Photo, form: DownloadForm, error: str | None = None,
+                status: int = 200) -> HttpResponse:
+    """The photo page, first shown or again with the download form's errors."""
     return render(request, "catalog/photo_detail.html", {
-        "photo": photo, "version": photo.agreement_version, "form": form,
-        "terms": services.usage_terms(photo), "collections": collections,
+        "photo": photo, "version": photo.agreement_version, "form": form, "error": error,
+        "terms": services.usage_terms(photo),
+        "collections": Collection.objects.filter(owner=request.user),
         "permitted": [(u, USE_LABELS.get(u, u)) for u in photo.agreement_version.permitted_uses],
-    })
+    }, status=status)
 
 
 def licence(request: HttpRequest, photo_id) -> HttpResponse:
@@ -111,12 +117,7 @@ def download(request: HttpRequest, photo_id) -> HttpResponse:
         else:
             return serve("renditions", prepared.storage_name, content_type="image/jpeg",
                          filename=prepared.filename, attachment=True)
-    return render(request, "catalog/photo_detail.html", {
-        "photo": photo, "version": photo.agreement_version, "form": form, "error": error,
-        "terms": services.usage_terms(photo),
-        "collections": Collection.objects.filter(owner=request.user),
-        "permitted": [(u, USE_LABELS.get(u, u)) for u in photo.agreement_version.permitted_uses],
-    }, status=400)
+    return _photo_page(request, photo, form, error=error, status=400)
 
 
 # --- collections -------------------------------------------------------------
