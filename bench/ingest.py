@@ -32,7 +32,6 @@ import io
 import json
 import os
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -53,112 +52,6 @@ QUALITY = 85
 
 # ---------------------------------------------------------------------------------------------
 # Synthetic inputs
-
-
-def display_p3_icc() -> bytes:
-    """A minimal ICC v2 RGB matrix/TRC profile with Display P3 primaries (D65, gamma 2.2)."""
-
-    def s15(value: float) -> bytes:
-        return struct.pack(">i", round(value * 65536))
-
-    def xyz(values: tuple[float, float, float]) -> bytes:
-        return b"XYZ \0\0\0\0" + b"".join(s15(v) for v in values)
-
-    # RGB -> XYZ (D65) for P3 primaries, Bradford-adapted to the D50 PCS.
-    primaries = ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060))
-    white = (0.3127, 0.3290)
-
-    def to_xyz(x: float, y: float) -> tuple[float, float, float]:
-        return (x / y, 1.0, (1 - x - y) / y)
-
-    columns = [to_xyz(*p) for p in primaries]
-    wx, wy, wz = to_xyz(*white)
-    m = [[columns[j][i] for j in range(3)] for i in range(3)]
-    scale = _solve3(m, (wx, wy, wz))
-    rgb_to_xyz = [[m[i][j] * scale[j] for j in range(3)] for i in range(3)]
-    bradford = [
-        [1.0478112, 0.0228866, -0.0501270],
-        [0.0295424, 0.9904844, -0.0170491],
-        [-0.0092345, 0.0150436, 0.7521316],
-    ]
-    adapted = [
-        [sum(bradford[i][k] * rgb_to_xyz[k][j] for k in range(3)) for j in range(3)]
-        for i in range(3)
-    ]
-    red, green, blue = (tuple(adapted[i][j] for i in range(3)) for j in range(3))
-    text = b"Display P3 (synthetic)"
-    desc = (
-        b"desc\0\0\0\0"
-        + struct.pack(">I", len(text) + 1)
-        + text
-        + b"\0"
-        + b"\0" * 8  # unicode language code + count
-        + b"\0\0\0"  # scriptcode code + count
-        + b"\0" * 67
-    )
-    cprt = b"text\0\0\0\0" + b"No copyright, synthetic test profile\0"
-    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
-    tags = [
-        (b"desc", desc),
-        (b"cprt", cprt),
-        (b"wtpt", xyz((0.9642, 1.0, 0.8249))),
-        (b"rXYZ", xyz(red)),  # type: ignore[arg-type]
-        (b"gXYZ", xyz(green)),  # type: ignore[arg-type]
-        (b"bXYZ", xyz(blue)),  # type: ignore[arg-type]
-        (b"rTRC", curve),
-        (b"gTRC", curve),
-        (b"bTRC", curve),
-    ]
-    table_size = 4 + 12 * len(tags)
-    offset = 128 + table_size
-    table = struct.pack(">I", len(tags))
-    body = b""
-    for signature, data in tags:
-        while len(data) % 4:
-            data += b"\0"
-        table += signature + struct.pack(">II", offset + len(body), len(data))
-        body += data
-    size = 128 + table_size + len(body)
-    header = (
-        struct.pack(">I", size)
-        + b"lcms"
-        + struct.pack(">I", 0x02100000)
-        + b"mntrRGB XYZ "
-        + struct.pack(">6H", 2024, 1, 1, 0, 0, 0)
-        + b"acsp"
-        + b"APPL"
-        + b"\0" * 4  # flags
-        + b"\0" * 8  # manufacturer, model
-        + b"\0" * 8  # attributes
-        + struct.pack(">I", 0)  # rendering intent
-        + s15(0.9642)
-        + s15(1.0)
-        + s15(0.8249)
-        + b"lcms"
-        + b"\0" * 44
-    )
-    assert len(header) == 128
-    return header + table + body
-
-
-def _solve3(m: list[list[float]], v: tuple[float, float, float]) -> list[float]:
-    """Solve the 3x3 system m @ x = v by Cramer's rule."""
-
-    def det(a: list[list[float]]) -> float:
-        return (
-            a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
-            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
-        )
-
-    d = det(m)
-    out = []
-    for col in range(3):
-        mc = [row[:] for row in m]
-        for row in range(3):
-            mc[row][col] = v[row]
-        out.append(det(mc) / d)
-    return out
 
 
 def camera_exif(orientation: int = 1) -> bytes:
@@ -215,6 +108,9 @@ def make_photo(
 
 def build_inputs(cache: Path) -> dict[str, Path]:
     """Generate (once) and return the benchmark images by label."""
+    # Imported here, not at the top: the contenders' processes must not load media_ingest.
+    from media_ingest.synthetic import display_p3_icc
+
     cache.mkdir(parents=True, exist_ok=True)
     plan = {
         "12MP": dict(orientation=1, icc=None),

@@ -11,7 +11,6 @@ import csv
 import io
 import os
 import random
-import struct
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -133,83 +132,6 @@ def camera_exif(
     if altitude:
         gps[5], gps[6] = altitude[0], IFDRational(round(altitude[1] * 10), 10)
     return exif
-
-
-def display_p3_icc() -> bytes:
-    """A minimal ICC v2 matrix/TRC RGB profile with Display P3 primaries (D65, gamma 2.2)."""
-
-    def s15(value: float) -> bytes:
-        return struct.pack(">i", round(value * 65536))
-
-    def xyz_tag(values: tuple[float, float, float]) -> bytes:
-        return b"XYZ \0\0\0\0" + b"".join(s15(v) for v in values)
-
-    def to_xyz(x: float, y: float) -> tuple[float, float, float]:
-        return (x / y, 1.0, (1 - x - y) / y)
-
-    primaries = [to_xyz(0.680, 0.320), to_xyz(0.265, 0.690), to_xyz(0.150, 0.060)]
-    white = to_xyz(0.3127, 0.3290)
-    m = [[primaries[j][i] for j in range(3)] for i in range(3)]
-
-    def det(a: list[list[float]]) -> float:
-        return (
-            a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
-            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
-        )
-
-    scale = []
-    for col in range(3):
-        mc = [row[:] for row in m]
-        for row in range(3):
-            mc[row][col] = white[row]
-        scale.append(det(mc) / det(m))
-    rgb_to_xyz = [[m[i][j] * scale[j] for j in range(3)] for i in range(3)]
-    bradford = [
-        [1.0478112, 0.0228866, -0.0501270],
-        [0.0295424, 0.9904844, -0.0170491],
-        [-0.0092345, 0.0150436, 0.7521316],
-    ]
-    adapted = [
-        [sum(bradford[i][k] * rgb_to_xyz[k][j] for k in range(3)) for j in range(3)]
-        for i in range(3)
-    ]
-    columns = [(adapted[0][j], adapted[1][j], adapted[2][j]) for j in range(3)]
-    text = b"Display P3 (synthetic)"
-    desc = b"desc\0\0\0\0" + struct.pack(">I", len(text) + 1) + text + b"\0" + b"\0" * 78
-    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
-    tags = [
-        (b"desc", desc),
-        (b"cprt", b"text\0\0\0\0synthetic\0"),
-        (b"wtpt", xyz_tag((0.9642, 1.0, 0.8249))),
-        (b"rXYZ", xyz_tag(columns[0])),
-        (b"gXYZ", xyz_tag(columns[1])),
-        (b"bXYZ", xyz_tag(columns[2])),
-        (b"rTRC", curve),
-        (b"gTRC", curve),
-        (b"bTRC", curve),
-    ]
-    offset = 128 + 4 + 12 * len(tags)
-    table, body = struct.pack(">I", len(tags)), b""
-    for signature, data in tags:
-        data += b"\0" * (-len(data) % 4)
-        table += signature + struct.pack(">II", offset + len(body), len(data))
-        body += data
-    header = (
-        struct.pack(">I", offset + len(body))
-        + b"lcms"
-        + struct.pack(">I", 0x02100000)
-        + b"mntrRGB XYZ "
-        + struct.pack(">6H", 2024, 1, 1, 0, 0, 0)
-        + b"acsp"
-        + b"\0" * 24
-        + struct.pack(">I", 0)
-        + s15(0.9642)
-        + s15(1.0)
-        + s15(0.8249)
-        + b"\0" * 48
-    )
-    return header + table + body
 
 
 @pytest.fixture

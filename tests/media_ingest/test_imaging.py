@@ -11,8 +11,9 @@ from media_ingest import CorruptImage, Limits, RenditionSpec, render
 from media_ingest.imaging import decode, fit_within, open_image
 from media_ingest.sniff import sniff
 from media_ingest.specs import PREVIEW, THUMB
+from media_ingest.synthetic import display_p3_icc
 
-from .conftest import camera_exif, display_p3_icc, encode, photo_like
+from .conftest import camera_exif, encode, photo_like
 
 
 def _open(rendition) -> Image.Image:
