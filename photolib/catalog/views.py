@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 import media_ingest
@@ -159,7 +160,11 @@ def collection_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "That photo is not in the catalog, so it was not added.")
         return redirect("catalog:collection", pk=collection.pk)
     messages.success(request, f"Added to “{collection.name}”.")
-    return redirect(request.POST.get("next") or reverse("catalog:collection", args=[pk]))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("catalog:collection", args=[pk])  # never redirect off the site
+    return redirect(back)
 
 
 @login_required

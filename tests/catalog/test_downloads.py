@@ -175,3 +175,15 @@ def test_on_s3_downloads_redirect_to_a_short_presigned_url(client, catalog_world
     assert urllib.parse.unquote(key) in s3_storage.list_keys("renditions/downloads/")
     thumb = client.get(reverse("catalog:rendition", args=[photo.pk, "thumb"]))
     assert thumb.status_code == 302 and "X-Amz-Signature" in thumb["Location"]
+
+
+def test_adding_to_a_collection_never_redirects_off_the_site(client, catalog_world, cleared):
+    photo = cleared()
+    collection = collection_create(owner=catalog_world["marketing"], name="C")
+    client.force_login(catalog_world["marketing"])
+    url = reverse("catalog:collection_add", args=[collection.pk])
+    response = client.post(url, {"photo_id": str(photo.pk), "next": "https://evil.example/x"})
+    assert response["Location"] == reverse("catalog:collection", args=[collection.pk])
+    back = reverse("catalog:photo", args=[photo.pk])
+    response = client.post(url, {"photo_id": str(photo.pk), "next": back})
+    assert response["Location"] == back
