@@ -395,10 +395,13 @@ def _copy_chunk(conn, rng, n, lo, size, vocab, word_p, n_vocab, residents, owner
 
 
 # The same document as ``photolib.catalog.search.index_photo``: A title, B tags (by name),
-# C place, D description + credit name + display name; ``text`` joins the non-empty parts.
+# C place, D description + credit name + display name; ``text`` joins the non-empty parts;
+# then the photo's facts (``search.DOCUMENT_FACTS``) and the attestation's ``people``.
+DOCUMENT_FACTS = ("group_id", "uploaded_at", "taken_at", "width", "height", "camera_make",
+                  "place_name", "coarse_latitude", "coarse_longitude")
 DOCUMENTS_SQL = """
 CREATE UNLOGGED TABLE {table} AS
-SELECT p.id AS photo_id, p.uploaded_at,
+SELECT p.id AS photo_id, a.people, """ + ", ".join(f"p.{c}" for c in DOCUMENT_FACTS) + """,
        setweight(to_tsvector('english', p.title), 'A')
        || setweight(to_tsvector('english', coalesce(t.names, '')), 'B')
        || setweight(to_tsvector('english', p.place_name), 'C')
@@ -407,6 +410,7 @@ SELECT p.id AS photo_id, p.uploaded_at,
                  nullif(d.part, '')) AS text
 FROM photos_photo p
 JOIN accounts_user u ON u.id = p.owner_id
+JOIN photos_photoattestation a ON a.photo_id = p.id
 LEFT JOIN LATERAL (SELECT string_agg(tg.name, ' ' ORDER BY tg.name COLLATE "C") AS names
                    FROM photos_photo_tags pt JOIN photos_tag tg ON tg.id = pt.tag_id
                    WHERE pt.photo_id = p.id) t ON true
@@ -438,8 +442,9 @@ def _build_documents(url: str) -> None:
         t.join()
     with psycopg.connect(psycopg_url(url)) as conn:
         conn.execute("SET session_replication_role = replica")
-        conn.execute("""INSERT INTO catalog_searchdocument (photo_id, vector, text, updated_at)
-                        SELECT photo_id, vector, text, now() FROM (
+        columns = ", ".join(("photo_id", "vector", "text", "people") + DOCUMENT_FACTS)
+        conn.execute(f"""INSERT INTO catalog_searchdocument ({columns}, updated_at)
+                        SELECT {columns}, now() FROM (
                           SELECT * FROM bench_docs_0 UNION ALL SELECT * FROM bench_docs_1) d
                         ORDER BY uploaded_at""")
         conn.execute("DROP TABLE bench_docs_0, bench_docs_1")
@@ -454,12 +459,14 @@ def check_documents(sample: int = 25) -> str:
     from photolib.photos.models import Photo
 
     ids = list(Photo.objects.order_by("?").values_list("pk", flat=True)[:sample])
+    fields = [f.attname for f in SearchDocument._meta.concrete_fields
+              if f.name != "updated_at"]  # words, text and every copied fact
     bad = 0
     for pid in ids:
-        before = SearchDocument.objects.values_list("vector", "text").get(photo_id=pid)
+        before = SearchDocument.objects.values_list(*fields).get(photo_id=pid)
         with transaction.atomic():
             index_photo(Photo.objects.select_related("owner").get(pk=pid))
-            after = SearchDocument.objects.values_list("vector", "text").get(photo_id=pid)
+            after = SearchDocument.objects.values_list(*fields).get(photo_id=pid)
             transaction.set_rollback(True)
         bad += before != after
     return f"{len(ids) - bad}/{len(ids)} sampled documents equal index_photo's"

@@ -9,18 +9,40 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
-from photolib.consent.models import USES, AgreementVersion, ConsentRecord
+from photolib.consent.models import USES, AgreementVersion, CommunityGroup, ConsentRecord
 from photolib.photos.models import Photo
 
 
 class SearchDocument(models.Model):
-    """Words of one photo, weighted for PostgreSQL full-text search (GIN-indexed by
-    migration 0002); ``text`` serves the SQLite fallback. Built at approval."""
+    """What the catalog's search reads of one photo, in one narrow row: its words
+    (weighted for PostgreSQL full-text search, GIN-indexed; ``text`` serves the SQLite
+    fallback) and the facts every filter, facet and sort uses, copied from the photo by
+    ``catalog.search.index_photo`` at approval (and again whenever the photo is
+    re-ingested or re-indexed).
+
+    Search matches words and filters here, in one table scan, instead of joining the
+    wide photo row (EXIF and all) for every candidate; only the rights-cleared rule and
+    the page's rows read ``Photo``. The rule itself is never copied: a document says
+    nothing about whether its photo may be used (``Photo.objects.cleared()`` decides,
+    at the moment of every search).
+    """
 
     photo = models.OneToOneField(Photo, primary_key=True, on_delete=models.CASCADE,
                                  related_name="search_document")
     vector = SearchVectorField(null=True)
     text = models.TextField(blank=True)
+    # Copies of the photo's facts (see the docstring).
+    group = models.ForeignKey(CommunityGroup, null=True, on_delete=models.CASCADE,
+                              related_name="+", db_index=False)
+    uploaded_at = models.DateTimeField(null=True)
+    taken_at = models.DateTimeField(null=True)
+    width = models.PositiveIntegerField(null=True)
+    height = models.PositiveIntegerField(null=True)
+    camera_make = models.CharField(max_length=100, blank=True)
+    place_name = models.CharField(max_length=200, blank=True)
+    people = models.CharField(max_length=12, blank=True)
+    coarse_latitude = models.FloatField(null=True)
+    coarse_longitude = models.FloatField(null=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -1,11 +1,14 @@
 """Catalog search: words, filters, facets, sort and pages, over cleared photos only.
 
-PostgreSQL: full-text search on ``SearchDocument.vector`` (weights A title, B tags,
-C place, D description and the photographer's credit name; ``websearch_to_tsquery``
-syntax, the last word also matched as a prefix while typing; GIN index). SQLite:
-the same interface over ``icontains`` on the document's text. Every result passes
-``Photo.objects.cleared()``: on SQLite the queryset starts from it, on PostgreSQL it is
-applied to each candidate row (see "PostgreSQL" below for why).
+Words, filters, facets and sorts read ``SearchDocument``: one narrow row per approved
+photo with its words and a copy of the facts they filter on. PostgreSQL: full-text search
+on ``SearchDocument.vector`` (weights A title, B tags, C place, D description and the
+photographer's credit name; ``websearch_to_tsquery`` syntax, the last word also matched
+as a prefix while typing; GIN index). SQLite: the same interface over ``icontains`` on
+the document's text. Every result passes ``Photo.objects.cleared()``, checked at search
+time (a document never says whether its photo may be used): on SQLite the documents are
+those of ``cleared()``'s photos, on PostgreSQL the rule is applied to each candidate row
+(see "PostgreSQL" below for why).
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from django.db.models import (
     CharField,
     Count,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -40,7 +45,7 @@ from django.db.models.functions import ACos, Cos, Least, Radians, Sin
 from django.utils import timezone
 
 from photolib.catalog.models import SearchDocument
-from photolib.photos.models import Photo, Tag
+from photolib.photos.models import Photo, PhotoAttestation, Tag
 
 PAGE_SIZE = 24
 FACET_CAP = 300  # counts above it are shown as "300+" (bench/search.py says why)
@@ -63,11 +68,21 @@ def _document_text(photo: Photo) -> dict[str, str]:
     }
 
 
+# The photo's facts that the document copies (the search filters, facets and sorts on
+# them); ``people`` comes from the attestation.
+DOCUMENT_FACTS = ("group_id", "uploaded_at", "taken_at", "width", "height", "camera_make",
+                  "place_name", "coarse_latitude", "coarse_longitude")
+
+
 def index_photo(photo: Photo) -> None:
-    """Build (or rebuild) the photo's search document. Called at approval."""
+    """Build (or rebuild) the photo's search document: its words and a copy of its facts.
+    Called at approval and after a re-ingest changes the facts of an approved photo."""
     parts = _document_text(photo)
-    text = " ".join(v for v in parts.values() if v)
-    doc, _ = SearchDocument.objects.update_or_create(photo=photo, defaults={"text": text})
+    people = (PhotoAttestation.objects.filter(photo=photo)
+              .values_list("people", flat=True).first())
+    defaults = {"text": " ".join(v for v in parts.values() if v), "people": people or "",
+                **{name: getattr(photo, name) for name in DOCUMENT_FACTS}}
+    doc, _ = SearchDocument.objects.update_or_create(photo=photo, defaults=defaults)
     if connection.vendor == "postgresql":
         vector = None
         for weight, value in parts.items():
@@ -177,19 +192,22 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def apply_filters(qs: QuerySet[Photo], f: Filters,
-                  tag_ids: dict[str, int] | None = None) -> QuerySet[Photo]:
-    """``qs`` narrowed by every filter but the words. ``tag_ids`` (name to id, looked up
-    beforehand) lets the planner use the tag's own frequency instead of an average."""
+def _tagged(tag_id: int) -> Exists:
+    return Exists(Photo.tags.through.objects.filter(photo_id=OuterRef("photo_id"),
+                                                    tag_id=tag_id))
+
+
+def apply_filters(qs: QuerySet[SearchDocument], f: Filters,
+                  tag_ids: dict[str, int]) -> QuerySet[SearchDocument]:
+    """Documents of ``qs`` narrowed by every filter but the words. ``tag_ids`` maps tag
+    names to ids, looked up beforehand, so that the planner uses the tag's own frequency
+    instead of an average."""
     if f.group:
         qs = qs.filter(group_id=f.group)
     for tag in f.tags:
-        if tag_ids is None:
-            qs = qs.filter(tags__name=tag)
-        elif tag in tag_ids:
-            qs = qs.filter(tags=tag_ids[tag])
-        else:
+        if tag not in tag_ids:
             return qs.none()
+        qs = qs.filter(_tagged(tag_ids[tag]))
     if f.place:
         qs = qs.filter(place_name__icontains=f.place)
     # Day bounds in the current time zone, as ``taken_at__date`` means them, but as a
@@ -211,7 +229,7 @@ def apply_filters(qs: QuerySet[Photo], f: Filters,
     if f.make:
         qs = qs.filter(camera_make__iexact=f.make)
     if f.people:
-        qs = qs.filter(attestation__people=f.people)
+        qs = qs.filter(people=f.people)
     if f.near_lat is not None and f.near_lon is not None and f.radius_km:
         # A bounding box first (cheap, indexable), then the exact distance.
         dlat = f.radius_km / 111.0
@@ -223,26 +241,28 @@ def apply_filters(qs: QuerySet[Photo], f: Filters,
     return qs
 
 
-def matching(f: Filters, base: QuerySet[Photo] | None = None) -> QuerySet[Photo]:
-    """Cleared photos matching the words and filters (unordered, unsliced)."""
-    qs = apply_filters(base if base is not None else Photo.objects.cleared(), f)
+def _tag_ids(f: Filters) -> dict[str, int]:
+    return (dict(Tag.objects.filter(name__in=f.tags).values_list("name", "pk"))
+            if f.tags else {})
+
+
+def matching(f: Filters) -> QuerySet[SearchDocument]:
+    """Documents of cleared photos matching the words and filters (unordered, unsliced):
+    the portable path, used on SQLite."""
+    qs = apply_filters(SearchDocument.objects.filter(
+        photo__in=Photo.objects.cleared().values("pk")), f, _tag_ids(f))
     if f.q.strip():
-        if connection.vendor == "postgresql":
-            query = _text_query(f.q)
-            qs = qs.filter(search_document__vector=query).annotate(
-                rank=SearchRank(F("search_document__vector"), query))
-        else:
-            # The fallback ranks by where each word appears, in the same order of weight.
-            score = Value(0)
-            for word in WORD.findall(f.q)[:12]:
-                qs = qs.filter(search_document__text__icontains=word)
-                score = score + Case(
-                    When(title__icontains=word, then=Value(8)),
-                    When(search_document__text__icontains=f" {word}", then=Value(1)),
-                    default=Value(0))
-                score = score + Case(When(place_name__icontains=word, then=Value(2)),
-                                     default=Value(0))
-            qs = qs.annotate(rank=score)
+        # The fallback ranks by where each word appears, in the same order of weight.
+        score = Value(0)
+        for word in WORD.findall(f.q)[:12]:
+            qs = qs.filter(text__icontains=word)
+            score = score + Case(
+                When(photo__title__icontains=word, then=Value(8)),
+                When(text__icontains=f" {word}", then=Value(1)),
+                default=Value(0))
+            score = score + Case(When(place_name__icontains=word, then=Value(2)),
+                                 default=Value(0))
+        qs = qs.annotate(rank=score)
     return qs
 
 
@@ -254,7 +274,8 @@ def _count_capped(qs: QuerySet) -> tuple[int, bool]:
     return min(n, FACET_CAP), n > FACET_CAP
 
 
-def facets(qs: QuerySet[Photo], names: tuple[str, ...] = FACETS) -> dict[str, list[Facet]]:
+def facets(qs: QuerySet[SearchDocument],
+           names: tuple[str, ...] = FACETS) -> dict[str, list[Facet]]:
     """Exact counts by group, tag, year, orientation and camera make over ``qs``
     (one query per facet; the portable path, used on SQLite)."""
     base = qs.order_by()
@@ -264,9 +285,10 @@ def facets(qs: QuerySet[Photo], names: tuple[str, ...] = FACETS) -> dict[str, li
                 .order_by("-n", "group__name")[:FACET_LIMIT])
         out["group"] = [Facet(str(r["group_id"]), r["group__name"], r["n"]) for r in rows]
     if "tag" in names:
-        rows = (base.filter(tags__isnull=False).values("tags__name").annotate(n=Count("pk"))
-                .order_by("-n", "tags__name")[:FACET_LIMIT])
-        out["tag"] = [Facet(r["tags__name"], r["tags__name"], r["n"]) for r in rows]
+        rows = (base.filter(photo__tags__isnull=False).values("photo__tags__name")
+                .annotate(n=Count("pk")).order_by("-n", "photo__tags__name")[:FACET_LIMIT])
+        out["tag"] = [Facet(r["photo__tags__name"], r["photo__tags__name"], r["n"])
+                      for r in rows]
     if "year" in names:
         rows = (base.filter(taken_at__isnull=False).values("taken_at__year")
                 .annotate(n=Count("pk")).order_by("-taken_at__year")[:FACET_LIMIT])
@@ -305,13 +327,15 @@ def search(f: Filters, *, with_facets: bool = True,
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = max(1, f.page)
     start = (page - 1) * PAGE_SIZE
-    photos = (list(_ordered(qs, f).select_related("group", "owner")[start:start + PAGE_SIZE])
-              if page <= pages else [])
+    ids = (list(_ordered(qs, f).values_list("photo_id", flat=True)[start:start + PAGE_SIZE])
+           if page <= pages else [])
+    photos = _grid_photos(Photo.objects.cleared(), ids)
     return SearchResult(photos=photos, total=total, total_capped=capped, page=page,
                         pages=pages, facets=facets(qs, names) if names else {})
 
 
-def _ordered(qs: QuerySet[Photo], f: Filters, *, walk: bool = True) -> QuerySet[Photo]:
+def _ordered(qs: QuerySet[SearchDocument], f: Filters, *,
+             walk: bool = True) -> QuerySet[SearchDocument]:
     """``qs`` in the order ``f.sort`` asks for. ``walk=False`` orders by the same dates
     plus nothing, which no index provides, so that PostgreSQL sorts the matches instead
     of walking a date index backwards in search of sparse ones."""
@@ -337,10 +361,12 @@ def _ordered(qs: QuerySet[Photo], f: Filters, *, walk: bool = True) -> QuerySet[
 #   takes for independent and so guesses about 1/(number of residents) of the true row
 #   count. Every plan built on that guess was wrong in its own way (walking one owner's
 #   photos, hashing whole tables, the date index walked backwards for a rare phrase).
-#   So the candidates (words and filters: predicates it estimates well) are planned on
-#   their own, and the rule is applied to each candidate by a correlated scalar subquery
-#   built from ``Photo.objects.cleared()``: an opaque per-row check by primary key that
-#   the planner neither flattens nor mis-counts. The rule itself is unchanged.
+#   So the candidates (words and filters: predicates it estimates well, all on the one
+#   narrow ``catalog_searchdocument`` row, so a candidate costs one read and no join to
+#   the wide photo row) are planned on their own, and the rule is applied to each
+#   candidate by a correlated scalar subquery built from ``Photo.objects.cleared()``: an
+#   opaque per-row check by primary key that the planner neither flattens nor mis-counts.
+#   The rule itself is unchanged.
 # * The match set is materialised once and capped at FACET_CAP + 1 rows: the total, the
 #   page and every facet are read from it in the same statement, so no query ranks,
 #   counts or checks the rule for more rows than that however common the words.
@@ -349,16 +375,18 @@ def _ordered(qs: QuerySet[Photo], f: Filters, *, walk: bool = True) -> QuerySet[
 #   then more than FACET_CAP matches, so a walk down the date index meets them soon.
 # * GIN lists every match of every word before it returns a row (about 0.2 us each):
 #   30-60 ms for a word in a third of a million documents. ``_estimates`` asks the
-#   planner (EXPLAIN, well under a millisecond) and, for such words, bitmap scans are
-#   turned off for the statement so that documents are read in order until enough
-#   match. The same estimate chooses between walking the date index and sorting.
+#   planner (EXPLAIN of words and filters together, well under a millisecond) and, for
+#   such words, bitmap scans are turned off for the statement so that documents are
+#   read in order until enough match. The same estimate chooses between walking the
+#   date index and sorting. A phrase goes through GIN (sequential scans off).
 # * Session settings for the statement only (SET LOCAL, one transaction): no JIT, no
 #   parallel workers, no hash or merge joins: a LIMIT of a few hundred rows wants index
 #   probes, and JIT compiled plans whose estimated cost is that of the uncapped set.
 # * What it costs on the bench machine (2 cores, shared_buffers 128 MB, so a 1M-photo
-#   catalog is read mostly from the OS cache): about 8-10 us per matched row for the
-#   rule, 3-5 us for the photo and its tags, plus ~10 ms of ORM work per search. That
-#   is why FACET_CAP is 300 and not 10,000: at 10,000 a common word costs ~100 ms.
+#   catalog is read mostly from the OS cache): about 8-17 us per matched row for the
+#   rule, a few us for the document and its tags, about 3 ms of Python per search (the
+#   rule's SQL is compiled once; the grid loads only the fields it shows). That is why
+#   FACET_CAP is 300 and not 10,000: at 10,000 a common word costs ~100 ms.
 
 _COLUMNS = ("id", "group_id", "uploaded_at", "taken_at", "width", "height", "camera_make")
 
@@ -404,51 +432,75 @@ _PLAN_SETTINGS = ("SELECT set_config('jit', 'off', true), "
                   "set_config('max_parallel_workers_per_gather', '0', true), "
                   "set_config('enable_hashjoin', 'off', true), "
                   "set_config('enable_mergejoin', 'off', true), "
-                  "set_config('enable_bitmapscan', %s, true)")
+                  "set_config('enable_bitmapscan', '{bitmap}', true), "
+                  "set_config('enable_seqscan', '{seqscan}', true)")
 _SETTING_NAMES = ("jit", "max_parallel_workers_per_gather", "enable_hashjoin",
-                  "enable_mergejoin", "enable_bitmapscan")
+                  "enable_mergejoin", "enable_bitmapscan", "enable_seqscan")
 _CURRENT_SETTINGS = "SELECT " + ", ".join(f"current_setting('{n}')" for n in _SETTING_NAMES)
 _RESTORE_SETTINGS = "SELECT " + ", ".join(f"set_config('{n}', %s, true)"
                                           for n in _SETTING_NAMES)
 
 
-# Large fields the result grid never shows.
-_NOT_SHOWN = ("description", "status_reason", "takedown_reason", "exif_raw",
-              "metadata_warnings", "near_duplicates")
+# What the result grid shows of a photo (templates/catalog/_grid.html); the rest of the
+# row (EXIF, the search document, ...) stays in the database.
+GRID_FIELDS = ("title", "width", "height", "group", "group__name", "owner",
+               "owner__credit_name", "owner__display_name")
 
 
-def _candidates(f: Filters) -> tuple[QuerySet[Photo], bool, bool]:
-    """Photos matching the words and filters, the rule not yet applied (``_cleared_rows``
-    does). Returns the queryset; whether the words are common enough to read documents
-    in order rather than through GIN; and whether, for a page sorted by date, walking
-    down the date index beats sorting the matches.
+def _grid_photos(photos: QuerySet[Photo], ids: list) -> list[Photo]:
+    """The photos of ``photos`` with these ids, in that order, with what the grid shows."""
+    if not ids:
+        return []
+    by_id = {str(p.pk): p for p in photos.filter(pk__in=ids)
+             .select_related("group", "owner").only(*GRID_FIELDS)}
+    return [by_id[str(i)] for i in ids if str(i) in by_id]
 
-    Measured costs: reading a document about 0.5 us, GIN listing one 0.2 us; a step of
-    the date walk (photo and its document) about 5 us, fetching a match's date for the
-    sort about 10 us.
+
+def _candidates(f: Filters) -> tuple[QuerySet[SearchDocument], bool, bool]:
+    """Documents matching the words and filters, the rule not yet applied
+    (``_cleared_rows`` does). Returns the queryset; whether the words are common enough
+    to read documents in order rather than through GIN; and whether, for a sort by date,
+    walking down the date index beats sorting the matches.
+
+    Both choices rest on the planner's estimate of the matches (words and filters
+    together, one EXPLAIN) and on costs measured here: reading a document about 0.5 us,
+    GIN listing one 0.2 us; a step of the date walk (a document, its filters) about
+    5 us, fetching a match's date for the sort about 10 us. (Left to itself, for a tag
+    on one photo in a hundred, the planner walked 43,000 steps of the date index to find
+    FACET_CAP + 1 matches in date order: 170 ms at 1M. So a walk is only asked for one
+    page, and only where the estimate says it pays.)
     """
-    tag_ids = dict(Tag.objects.filter(name__in=f.tags).values_list("name", "pk")) \
-        if f.tags else None
-    qs = apply_filters(Photo.objects.all(), f, tag_ids)
-    common, walk = False, True  # no words: filters alone are dense enough to walk
-    if f.q.strip():
+    qs = apply_filters(SearchDocument.objects.all(), f, _tag_ids(f))
+    words = bool(f.q.strip())
+    if words:
         query = _text_query(f.q)
-        walk = False
+        qs = qs.filter(vector=query).annotate(rank=SearchRank(F("vector"), query))
+    if qs.query.is_empty():
+        return qs, False, False
+    if words and '"' in f.q:
         # A phrase is rarer than its words, and the planner's guess (the words together)
         # would send it on a long read: GIN narrows it to those words; sort its matches.
-        if '"' not in f.q:
-            matched, any_word, documents = _estimates(f.q, query)
-            common = 0.5 * (FACET_CAP + 1) * documents / matched < 0.2 * any_word
-            page_end = max(1, f.page) * PAGE_SIZE
-            walk = common or 5 * page_end * documents / matched < 10 * matched
-        qs = qs.filter(search_document__vector=query).annotate(
-            rank=SearchRank(F("search_document__vector"), query))
+        return qs, False, False
+    if not words and not qs.query.where:
+        return qs, False, True  # everything: walk the dates
+    matched, any_word, documents = _estimates(qs, f.q if words else "")
+    common = words and 0.5 * (FACET_CAP + 1) * documents / matched < 0.2 * any_word
+    page_end = max(1, f.page) * PAGE_SIZE
+    walk = common or 5 * page_end * documents / matched < 10 * matched
     return qs, common, walk
 
 
-def _rule_sql(cleared: QuerySet[Photo]) -> tuple[str, tuple]:
-    """``cleared`` (``Photo.objects.cleared()``) as a check of one row, ``c.id``."""
-    return _sql(cleared.filter(pk=RawSQL('"c"."id"', ())).order_by().values("pk")[:1])
+_RULE_SQL: dict[str, tuple[str, tuple]] = {}
+
+
+def _rule_sql() -> tuple[str, tuple]:
+    """``Photo.objects.cleared()`` as a check of one row, ``c.id``. The rule's SQL holds no
+    value of the moment (the term's end is compared with the database's ``now()``), so
+    it is compiled once per database alias rather than on every search."""
+    if connection.alias not in _RULE_SQL:
+        _RULE_SQL[connection.alias] = _sql(Photo.objects.cleared().filter(
+            pk=RawSQL('"c"."id"', ())).order_by().values("pk")[:1])
+    return _RULE_SQL[connection.alias]
 
 
 def _cleared_rows(candidates: QuerySet, columns: tuple[str, ...],
@@ -470,21 +522,28 @@ def _cleared_rows(candidates: QuerySet, columns: tuple[str, ...],
     return sql, params + rule[1]
 
 
-def _estimates(q: str, query: SearchQuery) -> tuple[float, float, float]:
-    """The planner's estimates, in one EXPLAIN: documents matching ``query``, documents
-    holding any of its words (what GIN lists before its first row), all documents."""
-    matching, params = _sql(SearchDocument.objects.filter(vector=query).values("pk"))
-    listed, more = _sql(SearchDocument.objects.filter(vector=_any_word_query(q))
-                        .values("pk"))
+def _estimates(qs: QuerySet[SearchDocument], q: str) -> tuple[float, float, float]:
+    """The planner's estimates, in one EXPLAIN: documents of ``qs`` (words and filters),
+    documents holding any word of ``q`` (what GIN lists before its first row; 0 without
+    words), all documents."""
+    # Every part is SQL from Django's compiler or fixed text; values are parameters.
+    matching, params = _sql(qs.order_by().values("pk"))
+    table = "catalog_searchdocument"
+    listed = ""
+    if q:
+        compiler = SearchDocument.objects.none().query.get_compiler(connection=connection)
+        any_word, more = compiler.compile(_any_word_query(q))
+        listed = f"SELECT photo_id FROM {table} WHERE vector @@ {any_word} UNION ALL "  # noqa: S608
+        params += tuple(more)
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {matching} UNION ALL {listed} "  # noqa: S608
-                       "UNION ALL SELECT photo_id FROM catalog_searchdocument",
-                       params + more)
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {matching} UNION ALL {listed}"  # noqa: S608
+                       f"SELECT photo_id FROM {table}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    matched, any_word, documents = (p["Plan Rows"] for p in plan[0]["Plan"]["Plans"])
-    return max(matched, 1), any_word, max(documents, 1)
+    rows = [p["Plan Rows"] for p in plan[0]["Plan"]["Plans"]]
+    matched, documents = rows[0], rows[-1]
+    return max(matched, 1), rows[1] if q else 0, max(documents, 1)
 
 
 def _sql(qs: QuerySet) -> tuple[str, tuple]:
@@ -493,15 +552,15 @@ def _sql(qs: QuerySet) -> tuple[str, tuple]:
 
 
 def _search_postgres(f: Filters, names: tuple[str, ...]) -> SearchResult:
-    cleared = Photo.objects.cleared()
     qs, common, walk = _candidates(f)
     if qs.query.is_empty():  # an unknown tag
         return SearchResult(photos=[], total=0, total_capped=False, page=max(1, f.page),
                             pages=1, facets={name: [] for name in names})
-    ranked = f.sort == "relevance" and "rank" in qs.query.annotations
+    words = "rank" in qs.query.annotations
+    ranked = f.sort == "relevance" and words
     sort = "relevance" if ranked else ("taken" if f.sort == "taken" else "newest")
     columns = _COLUMNS + (("rank",) if ranked else ())
-    rule = _rule_sql(cleared)
+    rule = _rule_sql()
     rows_sql, params = _cleared_rows(qs.order_by(), ("pk",) + columns[1:], rule)
     inner = f"{rows_sql} LIMIT {FACET_CAP + 1:d}"
     page = max(1, f.page)
@@ -519,17 +578,23 @@ def _search_postgres(f: Filters, names: tuple[str, ...]) -> SearchResult:
             params += (timezone.get_current_timezone_name(),)
     sql = (f"WITH m ({', '.join(columns)}) AS MATERIALIZED ({inner}) "  # noqa: S608
            + " UNION ALL ".join(f"({part})" for part in parts))
+    # A phrase is read through GIN, never by a scan of every document: the planner takes
+    # it for as common as its words together, and would scan for a rare one.
+    phrase = words and '"' in f.q
+    settings_sql = _PLAN_SETTINGS.format(bitmap="off" if common else "on",
+                                         seqscan="off" if phrase else "on")
     own_transaction = not connection.in_atomic_block
     with transaction.atomic(using=connection.alias):
         with connection.cursor() as cursor:
             if own_transaction:
-                # One snapshot for the rule's check and the page's rows (see below).
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                # One snapshot for the rule's check and the page's rows (see below); one
+                # round trip for both statements (no parameters: simple query protocol).
+                cursor.execute(f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; {settings_sql}")
             else:
                 # SET LOCAL outlives a savepoint: note the caller's values to restore.
                 cursor.execute(_CURRENT_SETTINGS)
                 restore = cursor.fetchone()
-            cursor.execute(_PLAN_SETTINGS, ["off" if common else "on"])
+                cursor.execute(settings_sql)
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         total = 0
@@ -547,25 +612,20 @@ def _search_postgres(f: Filters, names: tuple[str, ...]) -> SearchResult:
         pages = max(1, math.ceil(shown / PAGE_SIZE))
         ids = [key for _, key in sorted(page_ids)] if page <= pages else []
         if capped and sort != "relevance" and page <= pages:
-            # Over the cap the materialised rows are not the newest: this page in date
-            # order, with the rule checked lazily in that order.
-            # Walking the date index pays for dense matches only (see _candidates).
+            # Over the cap the materialised rows are the first found, not the newest: this
+            # page in date order, with the rule checked lazily in that order. Walking the
+            # date index pays for dense matches only (see _candidates).
             page_sql, page_params = _cleared_rows(_ordered(qs, f, walk=walk), ("pk",), rule)
             with connection.cursor() as cursor:
                 cursor.execute(f"{page_sql} LIMIT %s OFFSET %s",
                                page_params + (PAGE_SIZE, start))
                 ids = [str(row[0]) for row in cursor.fetchall()]
-        photos: list[Photo] = []
-        if ids:
-            # These ids passed the rule in this transaction. In a transaction of its own
-            # the search reads one snapshot, so they are the very rows the rule passed;
-            # inside a caller's transaction (whose isolation is not ours to set) the
-            # rule is applied to them again.
-            page_rows = (Photo.objects.filter(pk__in=ids) if own_transaction
-                         else cleared.filter(pk__in=ids))
-            by_id = {str(p.pk): p for p in page_rows.select_related("group", "owner")
-                     .defer(*_NOT_SHOWN)}
-            photos = [by_id[i] for i in ids if i in by_id]
+        # These ids passed the rule in this transaction. In a transaction of its own the
+        # search reads one snapshot, so they are the very rows the rule passed; inside a
+        # caller's transaction (whose isolation is not ours to set) the rule is applied
+        # to them again.
+        photos = _grid_photos(Photo.objects.all() if own_transaction
+                              else Photo.objects.cleared(), ids)
         if not own_transaction:
             with connection.cursor() as cursor:
                 cursor.execute(_RESTORE_SETTINGS, restore)

@@ -670,6 +670,11 @@ def photo_rerender(*, photo_id: uuid.UUID | str, force: bool = False) -> Photo |
         photo.width, photo.height = result.width, result.height
         photo.phash = result.phash or photo.phash
         photo.save(update_fields=["width", "height", "phash"])
+        if photo.status == Photo.Status.APPROVED:
+            # The catalog's search document copies the size; keep it equal.
+            from photolib.catalog.search import index_photo
+
+            index_photo(photo)
     return photo
 
 

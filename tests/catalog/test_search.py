@@ -125,3 +125,28 @@ def test_search_service_caps_large_counts(photos, monkeypatch):
     monkeypatch.setattr(search, "FACET_CAP", 2)
     result = search.search(search.Filters())
     assert result.total_capped and result.total_display == "2+"
+
+
+def test_the_search_document_copies_the_photos_facts(photos):
+    """Filters, facets and sorts read the document's copy of the facts: it must equal
+    the photo (and its attestation's people) once approved."""
+    from photolib.catalog.models import SearchDocument
+
+    for photo in photos.values():
+        photo.refresh_from_db()
+        doc = SearchDocument.objects.get(photo=photo)
+        assert {name: getattr(doc, name) for name in search.DOCUMENT_FACTS} == \
+            {name: getattr(photo, name) for name in search.DOCUMENT_FACTS}
+        assert doc.people == photo.attestation.people
+        assert photo.title in doc.text
+
+
+def test_a_re_render_keeps_the_document_equal_to_the_photo(photos):
+    from photolib.catalog.models import SearchDocument
+    from photolib.photos.services import photo_rerender
+
+    photo = photos["tower"]
+    SearchDocument.objects.filter(photo=photo).update(width=1, height=2)
+    photo_rerender(photo_id=photo.pk, force=True)
+    doc = SearchDocument.objects.get(photo=photo)
+    assert (doc.width, doc.height) == (1000, 1000)
