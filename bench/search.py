@@ -18,8 +18,8 @@ dropped), runs ``migrate`` into it, and seeds:
 - by psycopg 3 ``COPY``: the photos (approved, processed, Zipf-like words in titles and
   descriptions, tags, places, dates, cameras, sizes, coordinates), their attestations
   (own work; people none or consented), tags and the tag through table; then the search
-  documents, their weighted tsvector computed in SQL exactly as ``index_photo`` does
-  (checked against ``index_photo`` on a sample). Secondary indexes are dropped for the
+  documents, their weighted tsvector and copied facts computed in SQL exactly as
+  ``index_photo`` writes them (checked against ``index_photo`` on a sample). Secondary indexes are dropped for the
   load and rebuilt after it; then ``VACUUM ANALYZE``, as autovacuum would.
 
 Every photo satisfies ``Photo.objects.cleared()``; the script checks the count.
@@ -602,9 +602,13 @@ def run_size(args, size: int, vocab: list[str]) -> dict:
     if args.seed_only:
         return {}
     group_id = CommunityGroup.objects.get(slug="city-photos").pk
-    titles = list(Photo.objects.order_by("?").values_list("title", flat=True)[:500]) \
-        if size <= 200_000 else [r[0] for r in connection.cursor().execute(
-            "SELECT title FROM photos_photo TABLESAMPLE SYSTEM (0.1)").fetchall()]
+    # 500 titles for the phrases, the same ones in every run with the same seed (every
+    # n-th in upload order), so that two runs time the same queries.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT title FROM (SELECT title, row_number() OVER "
+                       "(ORDER BY uploaded_at) AS i FROM photos_photo) t "
+                       "WHERE i %% %s = 0 ORDER BY i LIMIT 500", [max(1, size // 500)])
+        titles = [row[0] for row in cursor.fetchall()]
     tags = list(Tag.objects.order_by("id").values_list("name", flat=True)[:400])
     queries = make_queries(args.queries, vocab, args.seed, titles, group_id, tags)
 
