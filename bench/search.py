@@ -19,8 +19,9 @@ dropped), runs ``migrate`` into it, and seeds:
   descriptions, tags, places, dates, cameras, sizes, coordinates), their attestations
   (own work; people none or consented), tags and the tag through table; then the search
   documents, their weighted tsvector and copied facts computed in SQL exactly as
-  ``index_photo`` writes them (checked against ``index_photo`` on a sample). Secondary indexes are dropped for the
-  load and rebuilt after it; then ``VACUUM ANALYZE``, as autovacuum would.
+  ``index_photo`` writes them (checked against ``index_photo`` on a sample). Secondary
+  indexes are dropped for the load and rebuilt after it; then ``VACUUM ANALYZE``, as
+  autovacuum would.
 
 Every photo satisfies ``Photo.objects.cleared()``; the script checks the count.
 

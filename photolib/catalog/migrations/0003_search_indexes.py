@@ -13,6 +13,8 @@ They live on ``photos_photo`` but serve only the catalog's search, so they are m
 
 from django.db import migrations
 
+from photolib.migration_ops import postgres_indexes
+
 INDEXES = {
     "catalog_photo_taken_sort":
         "ON photos_photo (taken_at DESC NULLS LAST, uploaded_at DESC)",
@@ -23,18 +25,6 @@ INDEXES = {
 }
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name, definition in INDEXES.items():
-            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} {definition}", params=None)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name in INDEXES:
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}", params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0002_search_gin_index"), ("photos", "0001_initial")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [postgres_indexes(INDEXES)]

@@ -12,10 +12,16 @@ exist are filled from their photos here; ``index_photo`` writes them from now on
 import django.db.models.deletion
 from django.db import migrations, models
 
+from photolib.migration_ops import postgres_indexes
+
 FACTS = ("group_id", "uploaded_at", "taken_at", "width", "height", "camera_make",
          "place_name", "coarse_latitude", "coarse_longitude")
-OLD_INDEXES = ("catalog_photo_taken_sort", "catalog_photo_make_upper",
-               "catalog_photo_coarse_point")
+# The search plans' indexes on photos_photo (migration 0003) go; these replace them.
+OLD_INDEXES = {
+    "catalog_photo_taken_sort": "ON photos_photo (taken_at DESC NULLS LAST, uploaded_at DESC)",
+    "catalog_photo_make_upper": "ON photos_photo (UPPER(camera_make::text))",
+    "catalog_photo_coarse_point": "ON photos_photo (coarse_latitude, coarse_longitude)",
+}
 INDEXES = {
     "catalog_doc_uploaded": "ON catalog_searchdocument (uploaded_at DESC)",
     "catalog_doc_taken_sort":
@@ -26,39 +32,23 @@ INDEXES = {
 
 
 def fill(apps, schema_editor):
+    """Copy each existing document's facts from its photo."""
     SearchDocument = apps.get_model("catalog", "SearchDocument")
     Photo = apps.get_model("photos", "Photo")
+    PhotoAttestation = apps.get_model("photos", "PhotoAttestation")
     if schema_editor.connection.vendor == "postgresql":
         assignments = ", ".join(f"{c} = p.{c}" for c in FACTS)  # fixed column names
         schema_editor.execute(
             f"UPDATE catalog_searchdocument d SET {assignments}, people = a.people "  # noqa: S608
             "FROM photos_photo p LEFT JOIN photos_photoattestation a ON a.photo_id = p.id "
             "WHERE p.id = d.photo_id", params=None)
-        for name in OLD_INDEXES:
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}", params=None)
-        for name, definition in INDEXES.items():
-            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} {definition}", params=None)
         return
     for doc in SearchDocument.objects.all().iterator():
         photo = Photo.objects.get(pk=doc.photo_id)
-        people = (apps.get_model("photos", "PhotoAttestation").objects
-                  .filter(photo_id=photo.pk).values_list("people", flat=True).first())
+        people = (PhotoAttestation.objects.filter(photo_id=photo.pk)
+                  .values_list("people", flat=True).first())
         SearchDocument.objects.filter(pk=doc.pk).update(
             people=people or "", **{c: getattr(photo, c) for c in FACTS})
-
-
-def unfill(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name in INDEXES:
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}", params=None)
-        old = {"catalog_photo_taken_sort":
-               "ON photos_photo (taken_at DESC NULLS LAST, uploaded_at DESC)",
-               "catalog_photo_make_upper": "ON photos_photo (UPPER(camera_make::text))",
-               "catalog_photo_coarse_point":
-               "ON photos_photo (coarse_latitude, coarse_longitude)"}
-        for name, definition in old.items():
-            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} {definition}", params=None)
-
 
 
 class Migration(migrations.Migration):
@@ -119,5 +109,7 @@ class Migration(migrations.Migration):
             name='width',
             field=models.PositiveIntegerField(null=True),
         ),
-        migrations.RunPython(fill, unfill),
+        migrations.RunPython(fill, migrations.RunPython.noop),
+        postgres_indexes(OLD_INDEXES, drop=True),
+        postgres_indexes(INDEXES),
     ]

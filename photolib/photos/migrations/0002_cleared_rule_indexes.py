@@ -9,6 +9,8 @@ takedown), so the cost on writes is small. SQLite has no INCLUDE and needs neith
 
 from django.db import migrations
 
+from photolib.migration_ops import postgres_indexes
+
 INDEXES = {
     "photo_cleared_idx":
         "ON photos_photo (id) INCLUDE (status, withdrawn_at, taken_down_at, processed_at, "
@@ -18,18 +20,6 @@ INDEXES = {
 }
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name, definition in INDEXES.items():
-            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} {definition}", params=None)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name in INDEXES:
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}", params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("photos", "0001_initial")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [postgres_indexes(INDEXES)]
