@@ -2,7 +2,7 @@
 
 Run from the repository root (PostgreSQL 15 at 127.0.0.1, trust auth)::
 
-    .venv/bin/python bench/search.py                        # 100k and 1M, ~8 minutes
+    .venv/bin/python bench/search.py                        # 100k and 1M, ~6 minutes
     .venv/bin/python bench/search.py --sizes 100000 --queries 200
     .venv/bin/python bench/search.py --sizes 1000000 --reuse  # keep an already seeded DB
     .venv/bin/python bench/search.py --database-url postgres://postgres@host:5432/x_bench
