@@ -17,14 +17,16 @@ class SearchDocument(models.Model):
     """What the catalog's search reads of one photo, in one narrow row: its words
     (weighted for PostgreSQL full-text search, GIN-indexed; ``text`` serves the SQLite
     fallback) and the facts every filter, facet and sort uses, copied from the photo by
-    ``catalog.search.index_photo`` at approval (and again whenever the photo is
-    re-ingested or re-indexed).
+    ``catalog.search.index_photo`` at approval and again when ``photo_rerender`` changes
+    an approved photo. Anything else that changes those facts after approval must call
+    ``index_photo`` too.
 
     Search matches words and filters here, in one table scan, instead of joining the
-    wide photo row (EXIF and all) for every candidate; only the rights-cleared rule and
-    the page's rows read ``Photo``. The rule itself is never copied: a document says
-    nothing about whether its photo may be used (``Photo.objects.cleared()`` decides,
-    at the moment of every search).
+    wide photo row (EXIF and all) for every candidate; beyond this table it reads only
+    the photo's tags (``photos_photo_tags``), the rights-cleared rule and the page's
+    rows. The rule itself is never copied: a document says nothing about whether its
+    photo may be used (``Photo.objects.cleared()`` decides, at the moment of every
+    search).
     """
 
     photo = models.OneToOneField(Photo, primary_key=True, on_delete=models.CASCADE,
@@ -32,9 +34,8 @@ class SearchDocument(models.Model):
     vector = SearchVectorField(null=True)
     text = models.TextField(blank=True)
     # Copies of the photo's facts (see the docstring).
-    group = models.ForeignKey(CommunityGroup, null=True, on_delete=models.CASCADE,
-                              related_name="+", db_index=False)
-    uploaded_at = models.DateTimeField(null=True)
+    group = models.ForeignKey(CommunityGroup, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
     taken_at = models.DateTimeField(null=True)
     width = models.PositiveIntegerField(null=True)
     height = models.PositiveIntegerField(null=True)

@@ -76,7 +76,7 @@ DOCUMENT_FACTS = ("group_id", "uploaded_at", "taken_at", "width", "height", "cam
 
 def index_photo(photo: Photo) -> None:
     """Build (or rebuild) the photo's search document: its words and a copy of its facts.
-    Called at approval and after a re-ingest changes the facts of an approved photo."""
+    Called at approval and after ``photo_rerender`` changes an approved photo's size."""
     parts = _document_text(photo)
     people = (PhotoAttestation.objects.filter(photo=photo)
               .values_list("people", flat=True).first())
@@ -310,9 +310,10 @@ def search(f: Filters, *, with_facets: bool = True,
     """One page of cleared photos matching ``f``, the total and the facet counts.
 
     Called by the search page. The number of queries does not depend on the number of
-    results (on PostgreSQL: the statement and the page's rows, plus an EXPLAIN when
-    there are words, a tag look-up when there are tags, and the date-ordered page of a
-    capped set; on SQLite: count, page and one query per facet). When more than
+    results (on PostgreSQL: the settings, the statement and the page's rows, plus an
+    EXPLAIN when there are words or filters (not for a phrase), a tag look-up when there
+    are tags, and the date-ordered page of a capped set; on SQLite: a tag look-up, count,
+    page ids, the page's rows and one query per facet). When more than
     ``FACET_CAP`` photos match, ``total_capped`` is set and the total shows as "300+";
     on PostgreSQL facet counts are then lower bounds taken over the first
     ``FACET_CAP + 1`` matches found (each marked ``capped``, shown as "n+") and
@@ -371,8 +372,9 @@ def _ordered(qs: QuerySet[SearchDocument], f: Filters, *,
 #   page and every facet are read from it in the same statement, so no query ranks,
 #   counts or checks the rule for more rows than that however common the words.
 #   MATERIALIZED also fences the planner from the old "phrase, newest first" walk.
-# * Only a capped set sorted by date asks for its page again, in date order: there are
-#   then more than FACET_CAP matches, so a walk down the date index meets them soon.
+# * Only a capped set sorted by date asks for its page again, in date order, walking the
+#   date index or sorting the matches as ``_candidates`` estimates is cheaper. The walk
+#   is asked for one page, not FACET_CAP + 1 rows.
 # * GIN lists every match of every word before it returns a row (about 0.2 us each):
 #   30-60 ms for a word in a third of a million documents. ``_estimates`` asks the
 #   planner (EXPLAIN of words and filters together, well under a millisecond) and, for

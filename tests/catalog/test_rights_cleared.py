@@ -121,3 +121,47 @@ def test_each_condition_alone_removes_the_photo_everywhere(client, catalog_world
     condition(photo, catalog_world)
     after = surfaces(client, photo, collection)
     assert not any(after.values()), after
+
+
+SEARCHES = [{"q": "harbour"}, {"q": "harbour", "sort": "newest"}, {"q": "harb"},
+            {"q": '"old harbour"'}, {"sort": "newest"}, {"sort": "taken"},
+            {"make": "Canon", "sort": "newest"}, {"tags": ("harbour",), "sort": "taken"},
+            {"q": "harbour", "shape": "landscape", "sort": "newest"}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_in_its_own_transaction_shows_only_cleared_photos(catalog_world, cleared,
+                                                                   monkeypatch):
+    """As in production, outside any transaction: on PostgreSQL the search then opens its
+    own (one snapshot, plan settings, the grid's rows read without the rule again). With
+    refused photos newer than the cleared ones, no search, page, total or facet counts
+    one of them, and date-sorted pages of a capped set stay exact."""
+    good = [cleared(f"Old harbour view {i}") for i in range(4)]
+    bad = [cleared(f"Old harbour scene {i}") for i in range(5)]
+    moderation.photo_take_down(photo_id=bad[0].pk, acting_user=catalog_world["reviewer"],
+                               reason="complaint")
+    moderation.photo_withdraw(photo_id=bad[1].pk, acting_user=catalog_world["resident"])
+    Photo.objects.filter(pk=bad[2].pk).update(rights_expire_at=timezone.now()
+                                              - timedelta(days=1))
+    PhotoAttestation.objects.filter(photo=bad[3]).update(own_work=False)
+    Photo.objects.filter(pk=bad[4].pk).update(processed_at=None)
+    from django.db import connection
+
+    assert not connection.in_atomic_block
+    newest_first = [p.pk for p in reversed(good)]
+    for params in SEARCHES:
+        result = search.search(search.Filters(**params))
+        assert [p.pk for p in result.photos] == newest_first or (
+            params.get("sort") is None and {p.pk for p in result.photos} == set(newest_first)
+        ), params
+        assert (result.total, result.total_capped) == (4, False), params
+        counts = {f.label: f.count for f in result.facets["tag"]}
+        assert counts["harbour"] == 4 and result.facets["group"][0].count == 4, params
+
+    # Capped: one per page, counts over the first three found; date order stays exact.
+    monkeypatch.setattr(search, "FACET_CAP", 2)
+    monkeypatch.setattr(search, "PAGE_SIZE", 1)
+    for params in (p for p in SEARCHES if p.get("sort")):
+        pages = [search.search(search.Filters(**params, page=n)) for n in (1, 2)]
+        assert [p.photos[0].pk for p in pages] == newest_first[:2], params
+        assert all(p.total_capped and p.total == 2 for p in pages), params

@@ -39,9 +39,12 @@ def fill(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         assignments = ", ".join(f"{c} = p.{c}" for c in FACTS)  # fixed column names
         schema_editor.execute(
-            f"UPDATE catalog_searchdocument d SET {assignments}, people = a.people "  # noqa: S608
+            f"UPDATE catalog_searchdocument d SET {assignments}, "  # noqa: S608
+            "people = COALESCE(a.people, '') "
             "FROM photos_photo p LEFT JOIN photos_photoattestation a ON a.photo_id = p.id "
             "WHERE p.id = d.photo_id", params=None)
+        # The search's plan choices rest on these columns' statistics.
+        schema_editor.execute("ANALYZE catalog_searchdocument", params=None)
         return
     for doc in SearchDocument.objects.all().iterator():
         photo = Photo.objects.get(pk=doc.photo_id)
@@ -77,7 +80,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='searchdocument',
             name='group',
-            field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='consent.communitygroup'),
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='consent.communitygroup'),
         ),
         migrations.AddField(
             model_name='searchdocument',
@@ -110,6 +113,17 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(null=True),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
+        # Every document has its photo's group and upload time from here on.
+        migrations.AlterField(
+            model_name='searchdocument',
+            name='group',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='consent.communitygroup'),
+        ),
+        migrations.AlterField(
+            model_name='searchdocument',
+            name='uploaded_at',
+            field=models.DateTimeField(),
+        ),
         postgres_indexes(OLD_INDEXES, drop=True),
         postgres_indexes(INDEXES),
     ]
