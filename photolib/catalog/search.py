@@ -458,6 +458,11 @@ def _grid_photos(photos: QuerySet[Photo], ids: list) -> list[Photo]:
     return [by_id[str(i)] for i in ids if str(i) in by_id]
 
 
+def _has_phrase(f: Filters) -> bool:
+    """Whether the words hold a quoted phrase, which the planner misjudges (see below)."""
+    return '"' in f.q
+
+
 def _candidates(f: Filters) -> tuple[QuerySet[SearchDocument], bool, bool]:
     """Documents matching the words and filters, the rule not yet applied
     (``_cleared_rows`` does). Returns the queryset; whether the words are common enough
@@ -479,7 +484,7 @@ def _candidates(f: Filters) -> tuple[QuerySet[SearchDocument], bool, bool]:
         qs = qs.filter(vector=query).annotate(rank=SearchRank(F("vector"), query))
     if qs.query.is_empty():
         return qs, False, False
-    if words and '"' in f.q:
+    if _has_phrase(f):
         # A phrase is rarer than its words, and the planner's guess (the words together)
         # would send it on a long read: GIN narrows it to those words; sort its matches.
         return qs, False, False
@@ -582,9 +587,8 @@ def _search_postgres(f: Filters, names: tuple[str, ...]) -> SearchResult:
            + " UNION ALL ".join(f"({part})" for part in parts))
     # A phrase is read through GIN, never by a scan of every document: the planner takes
     # it for as common as its words together, and would scan for a rare one.
-    phrase = words and '"' in f.q
     settings_sql = _PLAN_SETTINGS.format(bitmap="off" if common else "on",
-                                         seqscan="off" if phrase else "on")
+                                         seqscan="off" if _has_phrase(f) else "on")
     own_transaction = not connection.in_atomic_block
     with transaction.atomic(using=connection.alias):
         with connection.cursor() as cursor:
