@@ -397,12 +397,11 @@ def _copy_chunk(conn, rng, n, lo, size, vocab, word_p, n_vocab, residents, owner
 
 # The same document as ``photolib.catalog.search.index_photo``: A title, B tags (by name),
 # C place, D description + credit name + display name; ``text`` joins the non-empty parts;
-# then the photo's facts (``search.DOCUMENT_FACTS``) and the attestation's ``people``.
-DOCUMENT_FACTS = ("group_id", "uploaded_at", "taken_at", "width", "height", "camera_make",
-                  "place_name", "coarse_latitude", "coarse_longitude")
+# then the photo's facts (``search.DOCUMENT_FACTS``, filled in as {facts}) and the
+# attestation's ``people``.
 DOCUMENTS_SQL = """
 CREATE UNLOGGED TABLE {table} AS
-SELECT p.id AS photo_id, a.people, """ + ", ".join(f"p.{c}" for c in DOCUMENT_FACTS) + """,
+SELECT p.id AS photo_id, a.people, {facts},
        setweight(to_tsvector('english', p.title), 'A')
        || setweight(to_tsvector('english', coalesce(t.names, '')), 'B')
        || setweight(to_tsvector('english', p.place_name), 'C')
@@ -426,10 +425,14 @@ def _build_documents(url: str) -> None:
     one INSERT then writes them in approval (upload) order, as approvals would have."""
     import psycopg
 
+    from photolib.catalog.search import DOCUMENT_FACTS
+
+    facts = ", ".join(f"p.{c}" for c in DOCUMENT_FACTS)
+
     def work(table: str, lo, hi) -> None:
         with psycopg.connect(psycopg_url(url)) as conn:
             conn.execute("SET work_mem = '256MB'")
-            conn.execute(DOCUMENTS_SQL.format(table=table), [lo, hi])
+            conn.execute(DOCUMENTS_SQL.format(table=table, facts=facts), [lo, hi])
 
     with psycopg.connect(psycopg_url(url)) as conn:
         first, middle, last = conn.execute(
