@@ -98,8 +98,6 @@ class ExifRecord:
         return out
 
 
-EMPTY_EXIF = ExifRecord()
-
 # ---------------------------------------------------------------------------------------------
 # Value helpers (work on exifread values and on Pillow values alike)
 

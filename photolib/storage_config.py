@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ALIASES = ("originals", "renditions")
+# The storage aliases, named once. Each app owns its own: ``photos`` the originals (and
+# signed releases) and the renditions, ``catalog`` the download copies it hands out.
+ORIGINALS = "originals"
+RENDITIONS = "renditions"
+DOWNLOADS = "downloads"
+ALIASES = (ORIGINALS, RENDITIONS, DOWNLOADS)
 PRESIGNED_URL_SECONDS = 300
 
 

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from photolib import views
+from photolib.catalog.selectors import uses_by_photo
+from photolib.photos import urls as photos_urls
 
 admin.site.site_header = "Community photo library: administration"
 admin.site.site_title = "Photo library admin"
@@ -10,7 +12,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("photolib.accounts.urls")),
     path("", include("photolib.consent.urls")),
-    path("", include("photolib.photos.urls")),
+    # My photos shows the catalog's uses of each photo: handed in here, the one place that
+    # sees both apps.
+    path("", include(photos_urls.patterns(uses_of=uses_by_photo))),
     path("", include("photolib.catalog.urls")),
     path("review/", include("photolib.photos.review_urls")),
     path("admin/", admin.site.urls),

@@ -1,9 +1,13 @@
-"""Writes on accounts: sign-up, verification, roles.
+"""Writes on accounts: sign-up, verification, the profile, roles.
 
-Callers are the views, ``seed_demo`` and tests. Each function is one transaction.
+Callers are the views, ``seed_demo`` and tests. Each function is one transaction. Mail goes
+out from tasks enqueued by name once the transaction commits, so this module never imports
+the task module that calls it.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -15,16 +19,21 @@ from django.utils import timezone
 
 from photolib.accounts import roles
 from photolib.accounts.models import User
+from photolib.accounts.signals import credit_changed
 from photolib.accounts.tokens import (
     InvalidLink,
     VerificationError,
     make_verification_token,
     read_verification_token,
 )
+from photolib.celery import enqueue
+
+SEND_VERIFICATION_TASK = "photolib.accounts.tasks.send_verification_email"
 
 
 class AlreadyVerified(VerificationError):
-    pass
+    status_code = 409
+    code = "already_verified"
 
 
 def verification_url(user: User) -> str:
@@ -54,9 +63,24 @@ def user_sign_up(*, email: str, password: str, display_name: str, credit_name: s
         credit_name=credit_name or display_name,
     )
     user.groups.add(Group.objects.get(name=roles.RESIDENT))
-    from photolib.accounts import tasks  # tasks import this module
+    transaction.on_commit(partial(enqueue, SEND_VERIFICATION_TASK, user.pk))
+    return user
 
-    transaction.on_commit(lambda: tasks.send_verification_email.delay(user.pk))
+
+@transaction.atomic
+def user_update_profile(*, user: User, display_name: str, credit_name: str) -> User:
+    """Change the names a person shows and is credited with; return the user.
+
+    When either changes, ``credit_changed`` is announced after commit: credit lines derived
+    from them (the catalog's search documents) follow.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    display_name, credit_name = display_name.strip(), credit_name.strip()
+    changed = (user.display_name, user.credit_name) != (display_name, credit_name)
+    user.display_name, user.credit_name = display_name, credit_name
+    user.save(update_fields=["display_name", "credit_name"])
+    if changed:
+        transaction.on_commit(partial(credit_changed.send, sender=User, user_id=user.pk))
     return user
 
 

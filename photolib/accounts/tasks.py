@@ -1,4 +1,8 @@
-"""Background mail for accounts: one service call per task, retried on network errors."""
+"""Background mail for accounts: one service call per task, retried on network errors.
+
+Services enqueue these by name (``photolib.celery.enqueue``), so only this module imports
+the other.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from photolib.accounts import services
 from photolib.accounts.models import User
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(name=services.SEND_VERIFICATION_TASK, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5)
 def send_verification_email(user_id: int) -> None:
     user = User.objects.filter(pk=user_id, email_verified_at__isnull=True).first()
     if user is not None:  # verified or deleted meanwhile: nothing to send

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 
+from photolib.accounts.errors import AccountError
+
 SALT = "photolib.accounts.verify-email"
 
 
@@ -21,7 +23,7 @@ class VerificationClaim:
     email: str
 
 
-class VerificationError(Exception):
+class VerificationError(AccountError):
     """A link that cannot verify anything; ``str()`` is the reason shown to the person."""
 
 

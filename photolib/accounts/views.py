@@ -69,7 +69,9 @@ class LoginView(auth_views.LoginView):
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.user_update_profile(user=request.user,
+                                     display_name=form.cleaned_data["display_name"],
+                                     credit_name=form.cleaned_data["credit_name"] or "")
         messages.success(request, "Your profile was saved.")
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})

@@ -99,6 +99,8 @@ class Download(models.Model):
     collection = models.ForeignKey(Collection, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="downloads")
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    file_key = models.CharField(max_length=512, blank=True,
+                                help_text="The copy handed out, in the downloads storage.")
 
     class Meta:
         ordering = ["-at"]

@@ -1,5 +1,9 @@
 """Writes in the catalog: downloads (file with rights metadata + usage record),
 collections. Every photo reaching marketing is read through ``Photo.objects.cleared()``.
+
+Download copies live in the catalog's own storage alias (``downloads``) at
+``<download uuid>/<file name>``, recorded on their ``Download`` row (``file_key``), so
+``sweep_storage`` knows them.
 """
 
 from __future__ import annotations
@@ -16,16 +20,19 @@ from django.urls import reverse
 
 import media_ingest
 from photolib.accounts.models import User
+from photolib.catalog.errors import DownloadRefused
 from photolib.catalog.models import Collection, CollectionItem, Download
 from photolib.catalog.rights import RightsInfo, embed_xmp, rights_xmp
 from photolib.consent.models import USE_LABELS
+from photolib.photos.keys import PREVIEW, RENDITIONS
 from photolib.photos.models import Photo, Rendition
+from photolib.photos.pipeline import render_original
+from photolib.storage_config import DOWNLOADS
 
 PRINT_SPEC = media_ingest.RenditionSpec("print", 16384, "JPEG", 92)
 
-
-class DownloadRefused(Exception):
-    """The download cannot happen; ``str()`` explains why to the marketing officer."""
+__all__ = ["DownloadRefused", "download_prepare", "collection_create", "collection_add",
+           "collection_remove"]
 
 
 @dataclass(frozen=True)
@@ -91,12 +98,11 @@ def _file_bytes(photo: Photo, rendition: str) -> bytes:
     """The JPEG to hand out: the stripped 1600 px preview, or a full-resolution JPEG
     made from the original (orientation applied, sRGB, no EXIF or GPS)."""
     if rendition == Download.Rendition.WEB:
-        stored = Rendition.objects.get(photo=photo, spec=str(media_ingest.PREVIEW))
-        with storages["renditions"].open(stored.storage_key, "rb") as fh:
+        stored = Rendition.objects.get(photo=photo, spec=str(PREVIEW))
+        with storages[RENDITIONS].open(stored.storage_key, "rb") as fh:
             return fh.read()
-    with storages["originals"].open(photo.original_key, "rb") as fh:
-        rendered = media_ingest.render(fh, [PRINT_SPEC])
-    return rendered[PRINT_SPEC].data
+    # Through the photos adapter: the configured limits and the decoding lock apply.
+    return render_original(photo, PRINT_SPEC)
 
 
 def download_filename(photo: Photo, rendition: str) -> str:
@@ -122,7 +128,7 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
     check_use(photo, use)
     data = embed_xmp(_file_bytes(photo, rendition), rights_xmp(rights_for(photo)))
     filename = download_filename(photo, rendition)
-    storage = storages["renditions"]
+    storage = storages[DOWNLOADS]
     name = None
     try:
         with transaction.atomic():
@@ -133,7 +139,9 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
                 photo=photo, user=user, rendition=rendition, use=use, campaign=campaign[:200],
                 consent_record_id=photo.consent_record_id,
                 agreement_version_id=photo.agreement_version_id, collection=collection)
-            name = storage.save(f"downloads/{download.pk}/{filename}", ContentFile(data))
+            name = storage.save(f"{download.pk}/{filename}", ContentFile(data))
+            download.file_key = name
+            download.save(update_fields=["file_key"])
             if first_use and settings.PHOTOLIB_NOTIFY_FIRST_USE:
                 photo_pk = photo.pk
                 transaction.on_commit(lambda: _notify_first_use(photo_pk))

@@ -20,24 +20,26 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-import media_ingest
 from photolib.catalog import search, services
+from photolib.catalog.errors import DownloadRefused, NotInCatalog
 from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm
 from photolib.catalog.models import Collection
 from photolib.consent.models import USE_LABELS
 from photolib.files import content_disposition, serve
 from photolib.photos import moderation
+from photolib.photos.errors import PhotoNotFound, WrongState
+from photolib.photos.keys import RENDITION_KINDS, RENDITIONS
 from photolib.photos.models import Photo, Rendition
+from photolib.storage_config import DOWNLOADS
 
 marketing = permission_required("accounts.use_catalog", raise_exception=True)
-RENDITION_SPECS = {"thumb": str(media_ingest.THUMB), "preview": str(media_ingest.PREVIEW)}
 
 
 def _cleared_or_404(photo_id) -> Photo:
     try:
         return services.cleared_photo(photo_id)
     except (Photo.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such photo in the catalog.") from exc
+        raise NotInCatalog("No such photo in the catalog.") from exc
 
 
 @login_required
@@ -91,11 +93,11 @@ def licence(request: HttpRequest, photo_id) -> HttpResponse:
 @login_required
 @marketing
 def rendition(request: HttpRequest, photo_id, kind: str) -> HttpResponse:
-    if kind not in RENDITION_SPECS:
+    if kind not in RENDITION_KINDS:
         raise Http404("No such rendition.")
     photo = _cleared_or_404(photo_id)
-    stored = get_object_or_404(Rendition, photo=photo, spec=RENDITION_SPECS[kind])
-    return serve("renditions", stored.storage_key, content_type=stored.content_type,
+    stored = get_object_or_404(Rendition, photo=photo, spec=str(RENDITION_KINDS[kind]))
+    return serve(RENDITIONS, stored.storage_key, content_type=stored.content_type,
                  filename=f"{photo.pk}-{kind}.jpg")
 
 
@@ -112,11 +114,11 @@ def download(request: HttpRequest, photo_id) -> HttpResponse:
             prepared = services.download_prepare(
                 photo_id=photo.pk, user=request.user, **form.cleaned_data)
         except Photo.DoesNotExist as exc:
-            raise Http404("No such photo in the catalog.") from exc
-        except services.DownloadRefused as exc:
+            raise NotInCatalog("No such photo in the catalog.") from exc
+        except DownloadRefused as exc:
             error = str(exc)
         else:
-            return serve("renditions", prepared.storage_name, content_type="image/jpeg",
+            return serve(DOWNLOADS, prepared.storage_name, content_type="image/jpeg",
                          filename=prepared.filename, attachment=True)
     return _photo_page(request, photo, form, error=error, status=400)
 
@@ -227,10 +229,10 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
                                                          collection=collection, **data)
                 except Photo.DoesNotExist:
                     continue  # no longer cleared: silently absent, like everywhere else
-                except services.DownloadRefused as exc:
+                except DownloadRefused as exc:
                     skipped.append(str(exc))
                     continue
-                with storages["renditions"].open(prepared.storage_name, "rb") as fh, \
+                with storages[DOWNLOADS].open(prepared.storage_name, "rb") as fh, \
                         archive.open(f"{prepared.download.pk.hex[:8]}-{prepared.filename}",
                                      "w") as entry:
                     for chunk in iter(lambda: fh.read(1 << 16), b""):
@@ -257,9 +259,9 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw_photo(request: HttpRequest, photo_id) -> HttpResponse:
     try:
         photo = moderation.photo_withdraw(photo_id=photo_id, acting_user=request.user)
-    except (Photo.DoesNotExist, ValueError) as exc:
-        raise Http404("No such photo.") from exc
-    except moderation.ModerationError as exc:
+    except PhotoNotFound:
+        raise  # a 404, from the middleware
+    except WrongState as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"“{photo.title}” is withdrawn: the city will not use it "

@@ -1,7 +1,9 @@
 """Consent errors: each carries a sentence a resident or reviewer can act on."""
 
+from photolib.errors import DomainError
 
-class ConsentError(Exception):
+
+class ConsentError(DomainError):
     """Base: ``str(exc)`` is the message shown; nothing was recorded."""
 
 
@@ -10,7 +12,7 @@ class NotVerified(ConsentError):
 
 
 class AlreadyMember(ConsentError):
-    pass
+    status_code = 409
 
 
 class NotMember(ConsentError):
@@ -26,7 +28,7 @@ class StatementsMissing(ConsentError):
 
 
 class AgreementImmutable(ConsentError):
-    pass
+    status_code = 409
 
 
 class LedgerImmutable(ConsentError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 
 from photolib.consent.models import AgreementVersion, CommunityGroup, ConsentRecord
 
@@ -62,7 +62,3 @@ def withdrawn_after(record_ref: str = "pk") -> Exists:
         group_id=OuterRef(f"{prefix}group_id"),
         sequence__gt=OuterRef(f"{prefix}sequence"),
     ))
-
-
-def grants_in_force() -> QuerySet[ConsentRecord]:
-    return ConsentRecord.objects.grants().exclude(withdrawn_after())

@@ -1,18 +1,21 @@
 """Writes on consent: publishing agreements, granting and withdrawing, the ledger.
 
 Callers: the consent views, the admin, ``seed_demo`` and tests. Each public
-function is one transaction; receipts are emailed only after it commits.
+function is one transaction; receipts are emailed only after it commits, by a task
+enqueued by name (this module never imports ``tasks``).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from photolib.accounts.models import User
+from photolib.celery import enqueue
 from photolib.consent import errors
 from photolib.consent.models import (
     COLLECTION_METHOD,
@@ -76,10 +79,11 @@ def ledger_append(
     return record
 
 
-def _send_receipt_on_commit(record: ConsentRecord) -> None:
-    from photolib.consent import tasks  # tasks import this module
+SEND_RECEIPT_TASK = "photolib.consent.tasks.send_receipt_email"
 
-    transaction.on_commit(lambda: tasks.send_receipt_email.delay(str(record.id)))
+
+def _send_receipt_on_commit(record: ConsentRecord) -> None:
+    transaction.on_commit(partial(enqueue, SEND_RECEIPT_TASK, str(record.id)))
 
 
 @transaction.atomic

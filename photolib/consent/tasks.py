@@ -6,9 +6,11 @@ from celery import shared_task
 
 from photolib.consent import receipts
 from photolib.consent.models import ConsentRecord
+from photolib.consent.services import SEND_RECEIPT_TASK
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(name=SEND_RECEIPT_TASK, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5)
 def send_receipt_email(record_id: str) -> None:
     record = ConsentRecord.objects.select_related(
         "user", "group", "agreement_version").filter(pk=record_id).first()

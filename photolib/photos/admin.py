@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from photolib.photos import errors, services
+from photolib.photos import errors, moderation
 from photolib.photos.models import ModerationEvent, Photo, PhotoAttestation, Rendition, Tag
 
 
@@ -81,7 +81,7 @@ class PhotoAdmin(admin.ModelAdmin):
         done = 0
         for photo in queryset.filter(status=Photo.Status.FAILED):
             try:
-                services.photo_retry_ingest(acting_user=request.user, photo_id=photo.pk)
+                moderation.photo_retry_ingest(acting_user=request.user, photo_id=photo.pk)
             except errors.PhotoError as exc:
                 self.message_user(request, f"{photo}: {exc}", messages.ERROR)
             else:

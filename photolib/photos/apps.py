@@ -9,5 +9,9 @@ class PhotosConfig(AppConfig):
 
     def ready(self) -> None:
         from photolib.photos.checks import visibility_timeout_check
+        from photolib.photos.storage_owner import ORIGINAL_FILES, RENDITION_FILES
+        from photolib.sweep import register
 
         checks.register(visibility_timeout_check, checks.Tags.compatibility)
+        register(ORIGINAL_FILES)
+        register(RENDITION_FILES)

@@ -14,7 +14,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from PIL.TiffImagePlugin import IFDRational
 
 from photolib.consent.models import CommunityGroup
-from photolib.photos import errors, services
+from photolib.photos import errors, ingest, uploads
 from photolib.photos.models import People, Photo
 
 GROUP_SLUG = "city-community-photos"
@@ -178,7 +178,7 @@ def seed(*, users: dict, stdout=None) -> None:
         name = f"IMG_{2040 + index}.jpg" if index % 3 else f"{title}.jpg"
         upload = File(io.BytesIO(_jpeg(index, size, orientation)), name=name)
         try:
-            photo = services.photo_upload(
+            photo = uploads.photo_upload(
                 acting_user=resident, group=group, upload=upload, title=title,
                 description=f"{place}, seen by a resident.", tags=tags, place_name=place,
                 own_work=True, people=people)
@@ -186,7 +186,7 @@ def seed(*, users: dict, stdout=None) -> None:
             if stdout is not None:
                 stdout.write(f"Demo photos: stopped at “{title}”: {exc}")
             break
-        services.photo_ingest(photo_id=photo.id)  # a no-op when the eager task already ran
+        ingest.photo_ingest(photo_id=photo.id)  # a no-op when the eager task already ran
     if stdout is not None:
         total = Photo.objects.filter(owner=resident, group=group).count()
         # The same line on every run: seed_demo's output is part of its idempotence.

@@ -1,28 +1,23 @@
-"""Photo errors: each carries a sentence the resident can act on and the HTTP status it maps to.
+"""Photo errors: each carries a sentence the resident or reviewer can act on and the HTTP
+status it maps to.
 
-Services raise them; views translate them once (a form error, or a JSON body with the status
-below). Nothing was stored or changed when one is raised.
+Services and moderation decisions raise them; views show them as a form error or a message,
+and whatever a view lets through is answered by ``photolib.errors.DomainErrorMiddleware``.
+Nothing was stored or changed when one is raised.
 """
 
 from __future__ import annotations
 
+from photolib.errors import DomainError
 
-class PhotoError(Exception):
-    """Base: ``str(exc)`` is the message shown; ``field`` names the form field, if any."""
 
-    status_code = 400
-    code = "invalid"
-
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        if code:
-            self.code = code
+class PhotoError(DomainError):
+    """Base of every photo error: ``str(exc)`` is the message; ``field`` names the form
+    field, if any."""
 
 
 class NotAllowed(PhotoError):
-    """The person may not upload to this group (not a verified resident, or no current grant)."""
+    """The person may not do this (upload to this group, moderate, retry)."""
 
     status_code = 403
     code = "not_allowed"
@@ -64,6 +59,14 @@ class NotEditable(PhotoError):
     code = "not_editable"
 
 
+class WrongState(PhotoError):
+    """A decision that does not apply to the photo's state (approve a rejected photo,
+    withdraw twice, take down what is not in the catalog), or one missing its reason."""
+
+    status_code = 409
+    code = "wrong_state"
+
+
 class PhotoNotFound(PhotoError):
     """No such photo, or not one the person may see (never leak which)."""
 
@@ -72,4 +75,6 @@ class PhotoNotFound(PhotoError):
 
 
 class OriginalMissing(Exception):
-    """The stored original is gone: ingest cannot run (not transient, not the resident's fault)."""
+    """The stored original is gone: ingest cannot run (not transient, not the resident's fault).
+
+    Internal to ingest, never shown: not a ``PhotoError``."""

@@ -39,6 +39,24 @@ class People(models.TextChoices):
     MINORS = "minors", "Includes minors, with a guardian's consent (release attached)"
 
 
+# The release rule, stated once: a signed release must be on file for these answers always,
+# and for any answer but NONE where the agreement version asks for releases. ``release_needed``
+# says it for one upload; ``_release_needed_q`` says the same of a photo row inside
+# ``cleared()`` (tests/photos/test_release_rule.py holds the two equal on every combination).
+RELEASE_ALWAYS = frozenset({People.RELEASE, People.MINORS})
+
+
+def release_needed(people: str, *, required_for_people: bool) -> bool:
+    """True when a photo with this people answer needs a signed release on file."""
+    return people in RELEASE_ALWAYS or (required_for_people and people != People.NONE)
+
+
+def _release_needed_q() -> Q:
+    return (Q(attestation__people__in=sorted(RELEASE_ALWAYS))
+            | (Q(agreement_version__release_required_for_people=True)
+               & ~Q(attestation__people=People.NONE)))
+
+
 class PhotoQuerySet(models.QuerySet):
     def cleared(self) -> PhotoQuerySet:
         """Photos marketing may see and use right now. All must hold:
@@ -47,12 +65,10 @@ class PhotoQuerySet(models.QuerySet):
         2. ingest finished (renditions stored, metadata extracted);
         3. the uploader's GRANT under the photo's agreement version, never
            withdrawn since, and the agreement's term not expired;
-        4. people: none, or consented; a release on file where the agreement asks
-           for one, and always for minors.
+        4. people: an answer from ``People``; a release on file wherever
+           :func:`release_needed` says so (always for minors and for an attached release;
+           for any people where the agreement asks for releases).
         """
-        release_needed = (Q(attestation__people=People.MINORS)
-                          | (Q(agreement_version__release_required_for_people=True)
-                             & ~Q(attestation__people=People.NONE)))
         return (
             self.filter(
                 status=Photo.Status.APPROVED,
@@ -68,7 +84,7 @@ class PhotoQuerySet(models.QuerySet):
             # The database's clock: the rule's SQL is then the same for every call.
             .filter(Q(rights_expire_at__isnull=True) | Q(rights_expire_at__gt=Now()))
             .exclude(withdrawn_after("consent_record"))
-            .exclude(release_needed & Q(attestation__release_key=""))
+            .exclude(_release_needed_q() & Q(attestation__release_key=""))
         )
 
     def awaiting_review(self) -> PhotoQuerySet:

@@ -1,26 +1,34 @@
-"""Moderation: reviewers' decisions and residents' withdrawal of single photos.
+"""Moderation: every decision about a photo past upload, each with its permission check.
 
-Every decision writes a ``ModerationEvent`` (who, when, what, why) in the same
-transaction as the change it records. Callers: the review views, the "my photos"
-withdraw action, ``seed_demo`` and tests.
+Reviewers approve, reject, take down and retry; the owner withdraws an approved photo. Each
+decision writes a ``ModerationEvent`` (who, when, what, why) in the same transaction as the
+change it records, and raises only ``PhotoError`` subclasses: ``NotAllowed`` (no permission),
+``PhotoNotFound`` (no such photo, or not the person's own) and ``WrongState`` (the decision
+does not apply, or its reason is missing). Lifecycle events (``photolib.photos.signals``)
+go out once the decision commits. Callers: the review views, My photos' withdraw action,
+the admin, ``seed_demo`` and tests.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from photolib.accounts.models import User
+from photolib.photos import errors
 from photolib.photos.models import ModerationEvent, Photo
+from photolib.photos.signals import announce, photo_approved, photo_taken_down, photo_withdrawn
+from photolib.photos.uploads import enqueue_ingest_on_commit
 
-
-class ModerationError(Exception):
-    """A decision that does not apply to the photo's state; ``str()`` says why."""
+MODERATE = "accounts.moderate"
 
 
 def _event(photo: Photo, actor: User, action: str, reason: str = "") -> ModerationEvent:
@@ -28,28 +36,44 @@ def _event(photo: Photo, actor: User, action: str, reason: str = "") -> Moderati
                                           action=action, reason=reason)
 
 
-def _locked(photo_id) -> Photo:
-    return Photo.objects.select_for_update().get(pk=photo_id)
+def _as_reviewer(acting_user: User) -> None:
+    if not (acting_user.is_active and acting_user.has_perm(MODERATE)):
+        raise errors.NotAllowed("Only reviewers can make this decision.")
+
+
+def _locked(photo_id: uuid.UUID | str) -> Photo:
+    try:
+        photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
+    except (ValueError, TypeError, ValidationError) as exc:  # not a photo id at all
+        raise errors.PhotoNotFound("No such photo.") from exc
+    if photo is None:
+        raise errors.PhotoNotFound("No such photo.")
+    return photo
+
+
+def _reason(reason: str, missing: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise errors.WrongState(missing, field="reason")
+    return reason
 
 
 @transaction.atomic
-def photo_approve(*, photo_id, acting_user: User) -> Photo:
+def photo_approve(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo:
     """Approve a photo waiting for review; it enters the catalog if every other
-    condition of the rights-cleared rule holds. Raises ``ModerationError``."""
+    condition of the rights-cleared rule holds. Announces ``photo_approved``."""
+    _as_reviewer(acting_user)
     photo = _locked(photo_id)
     if photo.status != Photo.Status.PENDING_REVIEW:
-        raise ModerationError(f"“{photo.title}” is {photo.get_status_display().lower()}, "
-                              "not waiting for review.")
+        raise errors.WrongState(f"“{photo.title}” is {photo.get_status_display().lower()}, "
+                                "not waiting for review.")
     photo.status = Photo.Status.APPROVED
     photo.status_reason = ""
     photo.reviewed_at = timezone.now()
     photo.reviewed_by = acting_user
     photo.save(update_fields=["status", "status_reason", "reviewed_at", "reviewed_by"])
     _event(photo, acting_user, ModerationEvent.Action.APPROVE)
-    # The catalog's search document is built from the approved, final metadata.
-    from photolib.catalog.search import index_photo
-
-    index_photo(photo)
+    announce(photo_approved, photo.pk)
     return photo
 
 
@@ -60,21 +84,22 @@ def photo_approve_many(*, photo_ids: Iterable, acting_user: User) -> tuple[int, 
         try:
             photo_approve(photo_id=photo_id, acting_user=acting_user)
             approved += 1
-        except (ModerationError, Photo.DoesNotExist) as exc:
-            problems.append(str(exc) if isinstance(exc, ModerationError)
-                            else f"No photo {photo_id}.")
+        except errors.PhotoNotFound:
+            problems.append(f"No photo {photo_id}.")
+        except errors.PhotoError as exc:
+            problems.append(str(exc))
     return approved, problems
 
 
 @transaction.atomic
-def photo_reject(*, photo_id, acting_user: User, reason: str) -> Photo:
-    """Reject a photo waiting for review, with a reason the resident reads."""
-    reason = reason.strip()
-    if not reason:
-        raise ModerationError("Give the resident a reason for the rejection.")
+def photo_reject(*, photo_id: uuid.UUID | str, acting_user: User, reason: str) -> Photo:
+    """Reject a photo waiting for review, with a reason the resident reads (mailed to them
+    once this commits)."""
+    _as_reviewer(acting_user)
+    reason = _reason(reason, "Give the resident a reason for the rejection.")
     photo = _locked(photo_id)
     if photo.status != Photo.Status.PENDING_REVIEW:
-        raise ModerationError(f"“{photo.title}” is not waiting for review.")
+        raise errors.WrongState(f"“{photo.title}” is not waiting for review.")
     photo.status = Photo.Status.REJECTED
     photo.status_reason = reason
     photo.reviewed_at = timezone.now()
@@ -82,7 +107,8 @@ def photo_reject(*, photo_id, acting_user: User, reason: str) -> Photo:
     photo.save(update_fields=["status", "status_reason", "reviewed_at", "reviewed_by"])
     _event(photo, acting_user, ModerationEvent.Action.REJECT, reason)
     owner, title = photo.owner, photo.title
-    transaction.on_commit(lambda: send_mail(
+    transaction.on_commit(partial(
+        send_mail,
         subject=f"Your photo “{title}” was not accepted",
         message=(f"Hello {owner.display_name},\n\nA reviewer did not accept your photo "
                  f"“{title}”.\n\nReason: {reason}\n\nYou can see it on My photos: "
@@ -92,30 +118,52 @@ def photo_reject(*, photo_id, acting_user: User, reason: str) -> Photo:
 
 
 @transaction.atomic
-def photo_take_down(*, photo_id, acting_user: User, reason: str) -> Photo:
-    """Take an approved photo out of the catalog at once, with a reason."""
-    reason = reason.strip()
-    if not reason:
-        raise ModerationError("Give a reason for the takedown.")
+def photo_take_down(*, photo_id: uuid.UUID | str, acting_user: User, reason: str) -> Photo:
+    """Take an approved photo out of the catalog at once, with a reason. Announces
+    ``photo_taken_down``."""
+    _as_reviewer(acting_user)
+    reason = _reason(reason, "Give a reason for the takedown.")
     photo = _locked(photo_id)
     if photo.status != Photo.Status.APPROVED or photo.taken_down_at is not None:
-        raise ModerationError(f"“{photo.title}” is not in the catalog.")
+        raise errors.WrongState(f"“{photo.title}” is not in the catalog.")
     photo.taken_down_at = timezone.now()
     photo.takedown_reason = reason
     photo.save(update_fields=["taken_down_at", "takedown_reason"])
     _event(photo, acting_user, ModerationEvent.Action.TAKE_DOWN, reason)
+    announce(photo_taken_down, photo.pk)
     return photo
 
 
 @transaction.atomic
-def photo_withdraw(*, photo_id, acting_user: User) -> Photo:
-    """The owner withdraws one photo: it leaves the catalog at once, for good."""
+def photo_withdraw(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo:
+    """The owner withdraws one photo: it leaves the catalog at once, for good. Someone
+    else's photo is ``PhotoNotFound`` (never leak it). Announces ``photo_withdrawn``."""
     photo = _locked(photo_id)
     if photo.owner_id != acting_user.pk:
-        raise Photo.DoesNotExist  # not theirs: as if it did not exist
+        raise errors.PhotoNotFound("No such photo.")
     if photo.withdrawn_at is not None:
-        raise ModerationError(f"“{photo.title}” is already withdrawn.")
+        raise errors.WrongState(f"“{photo.title}” is already withdrawn.")
     photo.withdrawn_at = timezone.now()
     photo.save(update_fields=["withdrawn_at"])
     _event(photo, acting_user, ModerationEvent.Action.WITHDRAW)
+    announce(photo_withdrawn, photo.pk)
+    return photo
+
+
+@transaction.atomic
+def photo_retry_ingest(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo:
+    """A reviewer sends a ``failed`` photo through ingest again; return it (``processing``).
+
+    Raises ``NotAllowed``, ``PhotoNotFound``, or ``WrongState`` when it is not ``failed``.
+    """
+    _as_reviewer(acting_user)
+    photo = _locked(photo_id)
+    if photo.status != Photo.Status.FAILED:
+        raise errors.WrongState("Only photos whose processing failed can be retried.")
+    photo.status = Photo.Status.PROCESSING
+    photo.status_reason = ""
+    photo.ingest_attempts = 0
+    photo.save(update_fields=["status", "status_reason", "ingest_attempts"])
+    _event(photo, acting_user, ModerationEvent.Action.RETRY)
+    enqueue_ingest_on_commit(photo.id)
     return photo

@@ -14,14 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-import media_ingest
 from photolib.files import serve
-from photolib.photos import moderation, services
-from photolib.photos.errors import PhotoError
+from photolib.photos import moderation
+from photolib.photos.errors import PhotoError, PhotoNotFound
+from photolib.photos.keys import ORIGINALS, RENDITION_KINDS, RENDITIONS
 from photolib.photos.models import ModerationEvent, Photo, Rendition
 
 reviewer = permission_required("accounts.moderate", raise_exception=True)
-SPECS = {"thumb": str(media_ingest.THUMB), "preview": str(media_ingest.PREVIEW)}
 
 
 @login_required
@@ -53,41 +52,64 @@ def photo(request: HttpRequest, photo_id) -> HttpResponse:
 def file(request: HttpRequest, photo_id, kind: str) -> HttpResponse:
     """Reviewers see every stored file of a photo, whatever its state."""
     item = get_object_or_404(Photo.objects.select_related("attestation"), pk=photo_id)
-    if kind in SPECS:
-        stored = get_object_or_404(Rendition, photo=item, spec=SPECS[kind])
-        return serve("renditions", stored.storage_key, content_type=stored.content_type)
+    if kind in RENDITION_KINDS:
+        stored = get_object_or_404(Rendition, photo=item, spec=str(RENDITION_KINDS[kind]))
+        return serve(RENDITIONS, stored.storage_key, content_type=stored.content_type)
     if kind == "release":
         attestation = getattr(item, "attestation", None)
         if attestation is None or not attestation.release_key:
             raise Http404("No release on file.")
-        return serve("originals", attestation.release_key,
+        return serve(ORIGINALS, attestation.release_key,
                      content_type="application/octet-stream",
                      filename=attestation.release_name or "release", attachment=True)
     if kind == "original":
-        return serve("originals", item.original_key,
+        return serve(ORIGINALS, item.original_key,
                      content_type=item.mime_type or "application/octet-stream",
                      filename=item.original_name, attachment=True)
     raise Http404("No such file.")
 
 
 def _decide(request: HttpRequest, action, **kwargs) -> bool:
+    """Run one moderation decision; its refusal becomes a message (a photo that does not
+    exist is a 404, answered by the middleware from ``PhotoNotFound``)."""
     try:
         action(acting_user=request.user, **kwargs)
-    except moderation.ModerationError as exc:
+    except PhotoNotFound:
+        raise
+    except PhotoError as exc:
         messages.error(request, str(exc))
         return False
-    except (Photo.DoesNotExist, ValueError) as exc:
-        raise Http404("No such photo.") from exc
     return True
 
 
-@login_required
-@reviewer
-@require_POST
-def approve(request: HttpRequest, photo_id) -> HttpResponse:
-    if _decide(request, moderation.photo_approve, photo_id=photo_id):
-        messages.success(request, "Approved: the photo is in the catalog.")
-    return redirect("review:queue")
+def _decision_view(action, success: str, *, with_reason: bool = False,
+                   done: str = "review:queue", refused: str = "review:queue"):
+    """A reviewer's POST of one decision: run it, say what happened, go to ``done`` (or to
+    ``refused`` when the decision does not apply); both are the queue or the photo's page."""
+
+    @login_required
+    @reviewer
+    @require_POST
+    def view(request: HttpRequest, photo_id) -> HttpResponse:
+        extra = {"reason": request.POST.get("reason", "")} if with_reason else {}
+        target = refused
+        if _decide(request, action, photo_id=photo_id, **extra):
+            messages.success(request, success)
+            target = done
+        if target == "review:photo":
+            return redirect(target, photo_id=photo_id)
+        return redirect(target)
+
+    view.__name__ = view.__qualname__ = action.__name__
+    return view
+
+
+approve = _decision_view(moderation.photo_approve, "Approved: the photo is in the catalog.")
+reject = _decision_view(moderation.photo_reject, "Rejected; the resident was told why.",
+                        with_reason=True, refused="review:photo")
+take_down = _decision_view(moderation.photo_take_down, "Taken down: the photo left the catalog.",
+                           with_reason=True, done="review:photo", refused="review:photo")
+retry = _decision_view(moderation.photo_retry_ingest, "Ingest queued again.")
 
 
 @login_required
@@ -106,41 +128,6 @@ def approve_many(request: HttpRequest) -> HttpResponse:
     messages.success(request, f"Approved {approved} photo{'s' if approved != 1 else ''}.")
     for problem in problems:
         messages.error(request, problem)
-    return redirect("review:queue")
-
-
-@login_required
-@reviewer
-@require_POST
-def reject(request: HttpRequest, photo_id) -> HttpResponse:
-    if _decide(request, moderation.photo_reject, photo_id=photo_id,
-               reason=request.POST.get("reason", "")):
-        messages.success(request, "Rejected; the resident was told why.")
-        return redirect("review:queue")
-    return redirect("review:photo", photo_id=photo_id)
-
-
-@login_required
-@reviewer
-@require_POST
-def take_down(request: HttpRequest, photo_id) -> HttpResponse:
-    if _decide(request, moderation.photo_take_down, photo_id=photo_id,
-               reason=request.POST.get("reason", "")):
-        messages.success(request, "Taken down: the photo left the catalog.")
-    return redirect("review:photo", photo_id=photo_id)
-
-
-@login_required
-@reviewer
-@require_POST
-def retry(request: HttpRequest, photo_id) -> HttpResponse:
-    item = get_object_or_404(Photo, pk=photo_id)
-    try:
-        services.photo_retry_ingest(photo_id=item.pk, acting_user=request.user)
-    except PhotoError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Ingest queued again.")
     return redirect("review:queue")
 
 

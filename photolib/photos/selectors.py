@@ -1,4 +1,9 @@
-"""Reads on photos for the resident's pages: their photos, one photo, where they may upload."""
+"""Reads on photos for the resident's pages: their photos, one photo, where they may upload.
+
+The catalog's uses of a resident's photos are the catalog's to read
+(``photolib.catalog.selectors.uses_by_photo``); the URL configuration hands that selector to
+the My photos view.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +11,18 @@ import uuid
 
 from django.db.models import Prefetch, QuerySet
 
+from media_ingest import RenditionSpec
 from photolib.accounts.models import User
-from photolib.catalog.models import Download
 from photolib.consent.models import CommunityGroup, ConsentRecord
 from photolib.consent.selectors import membership
 from photolib.photos.models import Photo, Rendition
-from photolib.photos.services import SPECS
-
-THUMB_SPEC = str(SPECS[-1])
 
 
 def photos_of(user: User) -> QuerySet[Photo]:
-    """The person's photos, newest first, with group, tags, renditions and the catalog's
-    uses of each (use, campaign, date; never who downloaded) fetched alongside."""
+    """The person's photos, newest first, with group, tags and renditions fetched alongside."""
     return (Photo.objects.owned_by(user).select_related("group")
             .prefetch_related("tags", Prefetch("renditions", queryset=Rendition.objects
-                                               .only("id", "photo_id", "spec")),
-                              Prefetch("downloads", to_attr="uses", queryset=Download.objects
-                                       .order_by("-at").only("id", "photo_id", "use",
-                                                             "campaign", "at", "rendition")))
+                                               .only("id", "photo_id", "spec")))
             .order_by("-uploaded_at"))
 
 
@@ -41,9 +39,9 @@ def photo_visible_to(user: User, photo_id: uuid.UUID | str) -> Photo | None:
     return photos.filter(pk=photo_id).first()
 
 
-def has_rendition(photo: Photo, spec: str = THUMB_SPEC) -> bool:
+def has_rendition(photo: Photo, spec: RenditionSpec) -> bool:
     """Uses the prefetched renditions when there are some."""
-    return any(r.spec == spec for r in photo.renditions.all())
+    return any(r.spec == str(spec) for r in photo.renditions.all())
 
 
 def uploadable_groups(user: User) -> list[CommunityGroup]:

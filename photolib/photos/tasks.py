@@ -1,7 +1,8 @@
 """The ingest task: one service call, with retries, backoff and time limits around it.
 
 Acknowledged late and rejected (requeued) when its worker dies, so a killed worker's photo is
-processed again; ``services.photo_ingest`` is idempotent. Run workers with the prefork pool
+processed again; ``ingest.photo_ingest`` is idempotent. Services enqueue it by name
+(``uploads.INGEST_TASK``), so only this module imports the other. Run workers with the prefork pool
 (Celery's default): the imaging code must not share a process between threads.
 """
 
@@ -14,7 +15,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from photolib.photos import services
+from photolib.photos import ingest
+from photolib.photos.pipeline import TRANSIENT_ERRORS
+from photolib.photos.uploads import INGEST_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ def retry_countdown(retries: int) -> int:
 
 
 @shared_task(
+    name=INGEST_TASK,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -46,14 +50,14 @@ def ingest_photo(self, photo_id: str) -> str:
     retries = self.request.retries
     while True:
         try:
-            photo = services.photo_ingest(photo_id=photo_id)
+            photo = ingest.photo_ingest(photo_id=photo_id)
         except SoftTimeLimitExceeded:
-            photo = services.photo_ingest_failed(
+            photo = ingest.photo_ingest_failed(
                 photo_id=photo_id,
                 reason="Processing took too long and was stopped. A reviewer can retry it.")
-        except services.TRANSIENT_ERRORS as exc:
+        except TRANSIENT_ERRORS as exc:
             if retries >= self.max_retries:
-                photo = services.photo_ingest_failed(
+                photo = ingest.photo_ingest_failed(
                     photo_id=photo_id,
                     reason=f"Storage or the database kept failing while the photo was "
                            f"processed ({type(exc).__name__}); the original is kept. A reviewer "
@@ -69,7 +73,7 @@ def ingest_photo(self, photo_id: str) -> str:
                 raise self.retry(exc=exc, countdown=retry_countdown(retries)) from exc
         except Exception as exc:  # a bug, not the file: keep the photo visible as failed
             logger.exception("ingest of %s crashed", photo_id)
-            photo = services.photo_ingest_failed(
+            photo = ingest.photo_ingest_failed(
                 photo_id=photo_id,
                 reason=f"Processing stopped on an unexpected error ({type(exc).__name__}). "
                        "A reviewer can retry it.")

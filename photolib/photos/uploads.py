@@ -1,33 +1,242 @@
-"""Request-side upload handling: stop receiving a file once it passes the byte limit.
+"""Uploads: the checks a resident's file and answers pass, and ``photo_upload``, which stores
+the original and creates the photo's rows.
 
-Django streams file parts to a temporary file (``FILE_UPLOAD_MAX_MEMORY_SIZE`` is 2 MB); this
-handler sits in front of that and skips the rest of any file larger than
-``PHOTOLIB_MAX_UPLOAD_BYTES``, so an oversized upload never fills the disk either. The view
-reads :attr:`MaxSizeUploadHandler.refused` to tell the resident which file was too large.
+Callers: the upload view, the demo seed and tests. Nothing is decoded here beyond headers;
+the ingest task (``photolib.photos.ingest``) does the rest once the rows are committed.
 """
 
 from __future__ import annotations
 
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+
+import media_ingest
+from media_ingest import IngestError, Limits
+from photolib.accounts.models import User
+from photolib.celery import enqueue
+from photolib.consent.models import CommunityGroup
+from photolib.consent.selectors import membership
+from photolib.photos import errors
+from photolib.photos.attestation import attestation_statement
+from photolib.photos.keys import (
+    ORIGINALS,
+    delete_quietly,
+    display_name,
+    original_key,
+    release_key,
+    typed_file,
+)
+from photolib.photos.models import People, Photo, PhotoAttestation, Tag, release_needed
+from photolib.photos.pipeline import TRANSIENT_ERRORS, ingest_limits, pillow_lock
+
+logger = logging.getLogger(__name__)
+
+MAX_TAGS = 20
+INGEST_TASK = "photolib.photos.tasks.ingest_photo"
 
 
-class MaxSizeUploadHandler(FileUploadHandler):
-    def __init__(self, request=None, *, max_bytes: int):
-        super().__init__(request)
-        self.max_bytes = max_bytes
-        self.refused: list[str] = []
-        self._received = 0
+def enqueue_ingest_on_commit(photo_id: uuid.UUID) -> None:
+    """Send the photo to the ingest task once the current transaction commits.
 
-    def new_file(self, *args, **kwargs) -> None:
-        super().new_file(*args, **kwargs)
-        self._received = 0
+    robust: a broker hiccup must not turn a stored upload into an error;
+    ``reprocess_photos`` finishes photos left in ``processing`` (--stuck-minutes).
+    """
+    transaction.on_commit(partial(enqueue, INGEST_TASK, str(photo_id)), robust=True)
 
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        self._received += len(raw_data)
-        if self._received > self.max_bytes:
-            self.refused.append(self.file_name or "file")
-            raise SkipFile()
-        return raw_data
 
-    def file_complete(self, file_size: int) -> None:
-        return None  # the next handler (memory or temporary file) builds the file
+def _storage_failure(exc: BaseException) -> errors.StorageUnavailable:
+    logger.error("storage failed during an upload: %r", exc)
+    return errors.StorageUnavailable(
+        "We could not store your photo just now, so nothing was saved. Please try again in a "
+        "few minutes.")
+
+
+def _check_image(upload: File, limits: Limits) -> media_ingest.SniffResult:
+    """Sniff and check limits from headers only; nothing is decoded, nothing stored."""
+    try:
+        with pillow_lock:
+            return media_ingest.check_upload(upload.file, upload.size, limits)
+    except IngestError as exc:
+        raise errors.FileRefused(exc.reason, code=exc.code) from exc
+
+
+def _check_release(release: File, limits: Limits) -> tuple[str, str]:
+    """A signed release must be a PDF or an accepted image; returns (extension, content type)."""
+    if release.size > limits.max_bytes:
+        raise errors.InvalidInput(
+            f"The release file is too large; the maximum is {limits.max_bytes // 1_000_000} MB.",
+            field="release")
+    release.file.seek(0)
+    head = release.file.read(8)
+    release.file.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf", "application/pdf"
+    try:
+        sniffed = media_ingest.sniff(release.file)
+    except IngestError:
+        raise errors.InvalidInput(
+            "The release must be a PDF or a photo of the signed page (JPEG, PNG, WebP, "
+            "HEIC/HEIF or TIFF).", field="release") from None
+    return sniffed.extension, sniffed.mime_type
+
+
+def clean_tags(tags: Iterable[str]) -> list[str]:
+    """Trimmed, lower-case, unique tag names in the order given; raises ``InvalidInput``."""
+    names: list[str] = []
+    for raw in tags:
+        name = " ".join(str(raw).split()).lower()
+        if not name or name in names:
+            continue
+        if len(name) > Tag._meta.get_field("name").max_length:
+            raise errors.InvalidInput(f"The tag “{name[:30]}…” is too long (60 characters at "
+                                      "most).", field="tags")
+        names.append(name)
+    if len(names) > MAX_TAGS:
+        raise errors.InvalidInput(f"Use at most {MAX_TAGS} tags.", field="tags")
+    return names
+
+
+def clean_details(*, title: str, description: str, place_name: str) -> tuple[str, str, str]:
+    title = " ".join((title or "").split())
+    if not title:
+        raise errors.InvalidInput("Give the photo a title.", field="title")
+    if len(title) > 200:
+        raise errors.InvalidInput("Keep the title under 200 characters.", field="title")
+    place_name = " ".join((place_name or "").split())
+    if len(place_name) > 200:
+        raise errors.InvalidInput("Keep the place name under 200 characters.", field="place_name")
+    return title, (description or "").strip(), place_name
+
+
+def uploads_in_last_day(user: User) -> int:
+    return Photo.objects.filter(owner=user,
+                                uploaded_at__gte=timezone.now() - timedelta(days=1)).count()
+
+
+def _check_daily_limit(user: User) -> None:
+    limit = settings.PHOTOLIB_UPLOADS_PER_DAY
+    if uploads_in_last_day(user) >= limit:
+        raise errors.DailyLimitReached(
+            f"You have uploaded {limit} photos in the last 24 hours, the most we accept in a "
+            "day. Please upload the rest tomorrow.")
+
+
+def photo_upload(
+    *,
+    acting_user: User,
+    group: CommunityGroup,
+    upload: File,
+    title: str,
+    description: str = "",
+    tags: Iterable[str] = (),
+    place_name: str = "",
+    own_work: bool,
+    people: str,
+    release: File | None = None,
+) -> Photo:
+    """Store one original and create its ``processing`` row, attestation and tags; return it.
+
+    ``upload`` is a Django ``File`` (an ``UploadedFile`` from a request); it is read in
+    chunks, never whole. Order: permission and input checks, content sniffing and header-only
+    limits (``media_ingest.check_upload``), the daily limit, then the original (and release)
+    go to the ``originals`` storage, then the rows in one transaction; the ingest task is
+    enqueued when it commits.
+
+    Raises ``NotAllowed`` (not a verified resident with a grant under the group's current
+    agreement), ``InvalidInput``, ``FileRefused`` (format, bytes, pixels), ``DailyLimitReached``
+    or ``StorageUnavailable``. Whatever is raised, nothing is left behind: no row, no object.
+    """
+    if not (acting_user.is_active and acting_user.has_perm("accounts.contribute")):
+        raise errors.NotAllowed("Only residents can upload photos.")
+    if not acting_user.is_verified:
+        raise errors.NotAllowed("Confirm your email address before uploading photos.")
+    state = membership(acting_user, group)
+    if not state.may_upload:
+        if state.needs_reaccept:
+            raise errors.NotAllowed(
+                f"{group} has a new version of its agreement. Read and accept it before "
+                "uploading more photos.")
+        raise errors.NotAllowed(f"Join {group} (accept its agreement) before uploading to it.")
+    grant = state.grant
+    version = grant.agreement_version
+
+    title, description, place_name = clean_details(
+        title=title, description=description, place_name=place_name)
+    tag_names = clean_tags(tags)
+    if not own_work:
+        raise errors.InvalidInput("You can only share photos you took yourself: tick the "
+                                  "statement to confirm it.", field="own_work")
+    if people not in People.values:
+        raise errors.InvalidInput("Say whether identifiable people appear in the photo.",
+                                  field="people")
+    needs_release = release_needed(people,
+                                   required_for_people=version.release_required_for_people)
+    if needs_release and release is None:
+        raise errors.InvalidInput(
+            "Attach the signed release (a PDF or a photo of the signed page).", field="release")
+    if not needs_release:
+        release = None  # nothing to keep: no one needs to have signed anything
+
+    limits = ingest_limits()
+    sniffed = _check_image(upload, limits)
+    release_type = _check_release(release, limits) if release is not None else None
+    _check_daily_limit(acting_user)
+
+    photo_id = uuid.uuid4()
+    name = display_name(upload.name or "photo")
+    originals = storages[ORIGINALS]
+    stored: list[str] = []
+    try:
+        try:
+            upload.file.seek(0)
+            stored_original = originals.save(
+                original_key(photo_id, name, sniffed.extension),
+                typed_file(upload.file, name, sniffed.mime_type))
+            stored.append(stored_original)
+            stored_release = ""
+            if release is not None and release_type is not None:
+                release.file.seek(0)
+                stored_release = originals.save(
+                    release_key(photo_id, release_type[0]),
+                    typed_file(release.file, release.name or "release", release_type[1]))
+                stored.append(stored_release)
+        except TRANSIENT_ERRORS as exc:
+            raise _storage_failure(exc) from exc
+
+        with transaction.atomic():
+            # One upload at a time per person, so the daily limit holds under concurrency.
+            User.objects.select_for_update().filter(pk=acting_user.pk).first()
+            _check_daily_limit(acting_user)
+            photo = Photo.objects.create(
+                id=photo_id, owner=acting_user, group=group, consent_record=grant,
+                agreement_version=version, rights_expire_at=version.term_ends(grant.created_at),
+                status=Photo.Status.PROCESSING, title=title, description=description,
+                place_name=place_name, original_name=name, original_key=stored_original,
+                original_size=upload.size, mime_type=sniffed.mime_type, format=sniffed.format,
+            )
+            if tag_names:
+                photo.tags.set(tags_named(tag_names))
+            PhotoAttestation.objects.create(
+                photo=photo, consent_record=grant, own_work=True, people=people,
+                release_key=stored_release,
+                release_name=display_name(release.name or "release") if release else "",
+                statement=attestation_statement(own_work=True, people=people),
+            )
+            enqueue_ingest_on_commit(photo.id)
+    except BaseException:
+        delete_quietly(originals, stored)
+        raise
+    return photo
+
+
+def tags_named(names: Sequence[str]) -> list[Tag]:
+    return [Tag.objects.get_or_create(name=name)[0] for name in names]

@@ -9,6 +9,7 @@ a normal form post with any number of files (up to ``DATA_UPLOAD_MAX_NUMBER_FILE
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -28,26 +29,24 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from photolib.errors import wants_json
 from photolib.files import serve
-from photolib.photos import errors, selectors, services
+from photolib.photos import errors, lifecycle, selectors, uploads
 from photolib.photos.forms import ACCEPT, PhotoDetailsForm, UploadForm
+from photolib.photos.keys import RENDITION_KINDS, RENDITIONS, THUMB, safe_stem
 from photolib.photos.models import Photo, Rendition
-from photolib.photos.uploads import MaxSizeUploadHandler
+from photolib.photos.upload_handler import MaxSizeUploadHandler
 
-RENDITION_KINDS = {spec.name: spec for spec in services.SPECS}  # "thumb", "preview"
+UsesOf = Callable[[list[Photo]], dict[Any, list]]
 
 
 def megabytes(count: int) -> str:
     return f"{count / 1_000_000:g} MB"
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def photo_json(photo: Photo, *, has_thumb: bool | None = None) -> dict[str, Any]:
     if has_thumb is None:
-        has_thumb = photo.renditions.filter(spec=selectors.THUMB_SPEC).exists()
+        has_thumb = photo.renditions.filter(spec=str(THUMB)).exists()
     editable = photo.is_editable
     return {
         "id": str(photo.id),
@@ -94,7 +93,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 def _bad_request(request: HttpRequest, message: str, *, code: str) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"error": message, "code": code, "field": None, "file": ""},
                             status=400)
     return render(request, "photos/upload.html", _upload_context(request, None,
@@ -121,7 +120,7 @@ def _upload(request: HttpRequest, limiter: MaxSizeUploadHandler) -> HttpResponse
         return render(request, "photos/upload.html",
                       _upload_context(request, None, groups=groups))
 
-    as_json = _wants_json(request)
+    as_json = wants_json(request)
     form = UploadForm(request.POST, request.FILES, groups=groups)
     files = request.FILES.getlist("file")
     too_large = [errors.FileRefused(
@@ -153,7 +152,7 @@ def _upload(request: HttpRequest, limiter: MaxSizeUploadHandler) -> HttpResponse
                                                              strict=True)]
     for file in files:
         try:
-            photo = services.photo_upload(
+            photo = uploads.photo_upload(
                 acting_user=request.user, group=data["group"], upload=file,
                 title=data["title"], description=data["description"], tags=data["tags"],
                 place_name=data["place_name"], own_work=data["own_work"],
@@ -187,9 +186,15 @@ def _upload(request: HttpRequest, limiter: MaxSizeUploadHandler) -> HttpResponse
 @login_required
 @permission_required("accounts.contribute", raise_exception=True)
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: HttpRequest, uses_of: UsesOf | None = None) -> HttpResponse:
+    """The resident's photos, with each one's uses. ``uses_of`` (photos of the page -> uses
+    by photo id) is handed in by the URL configuration: the uses are the catalog's rows, and
+    photos sits below the catalog."""
     page = Paginator(selectors.photos_of(request.user), 48).get_page(request.GET.get("page"))
-    rows = [{"photo": p, "has_thumb": selectors.has_rendition(p)} for p in page.object_list]
+    photos = list(page.object_list)
+    uses = uses_of(photos) if uses_of is not None else {}
+    rows = [{"photo": p, "has_thumb": selectors.has_rendition(p, THUMB),
+             "uses": uses.get(p.pk, [])} for p in photos]
     return render(request, "photos/mine.html", {"page": page, "rows": rows})
 
 
@@ -210,7 +215,7 @@ def edit(request: HttpRequest, photo_id: uuid.UUID) -> HttpResponse:
         form = PhotoDetailsForm(request.POST)
         if form.is_valid():
             try:
-                services.photo_update(acting_user=request.user, photo_id=photo.id,
+                lifecycle.photo_update(acting_user=request.user, photo_id=photo.id,
                                       **form.cleaned_data)
             except errors.PhotoError as exc:
                 error = exc
@@ -242,7 +247,7 @@ def delete(request: HttpRequest, photo_id: uuid.UUID) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            services.photo_delete(acting_user=request.user, photo_id=photo.id)
+            lifecycle.photo_delete(acting_user=request.user, photo_id=photo.id)
         except errors.PhotoError as exc:
             error = exc
         else:
@@ -280,5 +285,5 @@ def rendition(request: HttpRequest, photo_id: uuid.UUID, kind: str) -> HttpRespo
             if photo is not None else None)
     if item is None:
         raise Http404("No such image.")
-    return serve(services.ALIAS_RENDITIONS, item.storage_key, content_type=item.content_type,
-                 filename=f"{services.safe_stem(photo.title)}-{kind}.{spec.extension}")
+    return serve(RENDITIONS, item.storage_key, content_type=item.content_type,
+                 filename=f"{safe_stem(photo.title)}-{kind}.{spec.extension}")

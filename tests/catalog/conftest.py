@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
-from photolib.photos import moderation, services
+from photolib.photos import moderation, uploads
 from photolib.photos.models import People, Photo
 from tests.consent.conftest import grant, make_user, publish
 
@@ -39,16 +39,16 @@ def jpeg_bytes(width=1200, height=800, colour=(40, 90, 160), make="Canon", model
 
 
 def upload(user, group, title, *, people=People.NONE, tags=("harbour",), place="Old harbour",
-           description="", **image) -> Photo:
+           description="", release=None, **image) -> Photo:
     # A colour of its own per title: identical bytes would be refused as a duplicate.
     seed = sum(title.encode())
     image.setdefault("colour", (seed * 7 % 256, seed * 13 % 256, seed * 29 % 256))
     data = jpeg_bytes(**image)
-    photo = services.photo_upload(
+    photo = uploads.photo_upload(
         acting_user=user, group=group,
         upload=SimpleUploadedFile(f"{title}.jpg", data, content_type="image/jpeg"),
         title=title, description=description, tags=list(tags), place_name=place,
-        own_work=True, people=people)
+        own_work=True, people=people, release=release)
     photo.refresh_from_db()
     return photo
 

@@ -142,12 +142,14 @@ def test_the_search_document_copies_the_photos_facts(photos):
         assert photo.title in doc.text
 
 
-def test_a_re_render_keeps_the_document_equal_to_the_photo(photos):
+def test_a_re_render_keeps_the_document_equal_to_the_photo(
+        photos, django_capture_on_commit_callbacks):
     from photolib.catalog.models import SearchDocument
-    from photolib.photos.services import photo_rerender
+    from photolib.photos.ingest import photo_rerender
 
     photo = photos["tower"]
     SearchDocument.objects.filter(photo=photo).update(width=1, height=2)
-    photo_rerender(photo_id=photo.pk, force=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo_rerender(photo_id=photo.pk, force=True)
     doc = SearchDocument.objects.get(photo=photo)
     assert (doc.width, doc.height) == (1000, 1000)

@@ -19,7 +19,7 @@ from PIL import Image
 from photolib.accounts.models import User
 from photolib.consent import services as consent_services
 from photolib.consent.models import CommunityGroup
-from photolib.photos import services
+from photolib.photos import uploads
 from photolib.photos.models import People, Photo
 from tests.conftest import free_port
 from tests.media_ingest.conftest import (  # noqa: F401 - corpus is a shared fixture
@@ -141,7 +141,7 @@ def upload(member, group) -> Callable[..., Photo]:
         arguments = {"title": "Riverside at dawn", "description": "", "tags": ("river",),
                      "place_name": "Riverside", "own_work": True, "people": People.NONE}
         arguments.update(overrides)
-        return services.photo_upload(acting_user=user or member, group=to or group,
+        return uploads.photo_upload(acting_user=user or member, group=to or group,
                                      upload=file if file is not None else jpeg_upload(),
                                      **arguments)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from photolib.photos import services
+from photolib.photos import ingest
 from photolib.photos.models import ModerationEvent, Photo
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_photo_admin_shows_a_photo_read_only(admin_client, upload,
 def test_admin_action_retries_failed_photos(admin_client, upload,
                                             django_capture_on_commit_callbacks):
     photo = upload()
-    services.photo_ingest_failed(photo_id=photo.id, reason="S3 was down")
+    ingest.photo_ingest_failed(photo_id=photo.id, reason="S3 was down")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse("admin:photos_photo_changelist"), {
             "action": "retry_ingest", "_selected_action": [str(photo.pk)]})

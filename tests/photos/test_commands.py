@@ -75,7 +75,7 @@ def test_sweep_storage_reports_and_removes_orphans_both_ways(ingested, _file_sto
     out = io.StringIO()
     call_command("sweep_storage", "--delete", stdout=out)
     assert "(younger than the grace period: kept)" in out.getvalue()
-    assert "Removed 0 object(s) and 1 rendition row(s); marked 1 photo(s) failed." in \
+    assert "Removed 0 object(s); marked 1 photo(s) failed; removed 1 rendition row(s)." in \
         out.getvalue()
     out = io.StringIO()
     call_command("sweep_storage", "--delete", "--grace-minutes", "0", stdout=out)

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import storages
 from PIL import Image
 
-from photolib.photos import services
+from photolib.photos import ingest, moderation
 from photolib.photos.models import Photo, Rendition
 from photolib.photos.tasks import ingest_photo, retry_countdown
 from tests.photos.conftest import corpus_file, jpeg_bytes, jpeg_upload, stored_files, uploaded
@@ -65,7 +65,7 @@ def test_photo_without_gps_has_no_location(ingested):
 def test_ingest_is_idempotent(ingested, _file_storage):
     photo = ingested()
     assert ingest_photo.delay(str(photo.id)).get() == Photo.Status.PENDING_REVIEW
-    services.photo_ingest(photo_id=photo.id)
+    ingest.photo_ingest(photo_id=photo.id)
     assert Rendition.objects.filter(photo=photo).count() == 2
     assert len(stored_files(_file_storage / "renditions")) == 2
     photo.refresh_from_db()
@@ -77,7 +77,7 @@ def test_a_rerun_after_a_killed_run_leaves_one_set(upload, _file_storage):
     photo = upload()
     storages["renditions"].save(f"{photo.id}/{PREVIEW}", io.BytesIO(b"half a jpeg"))
     Photo.objects.filter(pk=photo.pk).update(ingest_attempts=1)
-    services.photo_ingest(photo_id=photo.id)
+    ingest.photo_ingest(photo_id=photo.id)
     assert stored_files(_file_storage / "renditions") == sorted(
         [f"{photo.id}/{PREVIEW}", f"{photo.id}/{THUMB}"])
     with storages["renditions"].open(f"{photo.id}/{PREVIEW}") as fh:
@@ -139,7 +139,7 @@ def test_a_photo_that_keeps_killing_workers_ends_failed(upload, settings):
     photo = upload()
     Photo.objects.filter(pk=photo.pk).update(
         ingest_attempts=settings.PHOTOLIB_INGEST_MAX_RETRIES + 3)
-    services.photo_ingest(photo_id=photo.id)
+    ingest.photo_ingest(photo_id=photo.id)
     photo.refresh_from_db()
     assert photo.status == Photo.Status.FAILED
     assert "did not finish after" in photo.status_reason
@@ -164,17 +164,17 @@ def test_reviewer_retries_a_failed_photo(upload, make_user, django_capture_on_co
     from photolib.photos.models import ModerationEvent
 
     photo = upload()
-    services.photo_ingest_failed(photo_id=photo.id, reason="S3 was down")
+    ingest.photo_ingest_failed(photo_id=photo.id, reason="S3 was down")
     reviewer = make_user("rita@example.org", role="reviewer")
     with pytest.raises(errors.NotAllowed):
-        services.photo_retry_ingest(acting_user=photo.owner, photo_id=photo.id)
+        moderation.photo_retry_ingest(acting_user=photo.owner, photo_id=photo.id)
     with django_capture_on_commit_callbacks(execute=True):
-        services.photo_retry_ingest(acting_user=reviewer, photo_id=photo.id)
+        moderation.photo_retry_ingest(acting_user=reviewer, photo_id=photo.id)
     photo.refresh_from_db()
     assert photo.status == Photo.Status.PENDING_REVIEW and photo.status_reason == ""
     assert ModerationEvent.objects.filter(photo=photo, action="retry", actor=reviewer).exists()
-    with pytest.raises(errors.NotEditable):
-        services.photo_retry_ingest(acting_user=reviewer, photo_id=photo.id)
+    with pytest.raises(errors.WrongState):
+        moderation.photo_retry_ingest(acting_user=reviewer, photo_id=photo.id)
 
 
 def test_hostile_exif_values_are_bounded_to_their_columns(ingested):

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from photolib.consent import services as consent_services
-from photolib.photos import errors, services
+from photolib.photos import errors, keys
 from photolib.photos.models import People, Photo, PhotoAttestation, Tag
 from tests.photos.conftest import (
     CONTEXT,
@@ -214,11 +214,11 @@ def test_a_broken_storage_keeps_no_row(upload, settings, tmp_path):
 
 
 def test_display_names_are_kept_and_keys_are_safe():
-    assert services.display_name("C:\\Users\\ana\\Straße 1.JPG") == "Straße 1.JPG"
-    assert services.display_name("../../etc/passwd") == "passwd"
-    assert services.display_name("evil\u202egpj.exe") == "evilgpj.exe"
-    assert services.display_name("a" * 300 + ".jpeg").endswith("a.jpeg")
-    assert len(services.display_name("a" * 300 + ".jpeg")) == 255
-    assert services.safe_stem("me_Olympus_μ_Digital_800.JPG") == "me-olympus-digital-800"
-    assert services.safe_stem("日本.jpg") == "photo"
-    assert services.original_key("abc", "x y.heic", "heic") == "abc/x-y.heic"
+    assert keys.display_name("C:\\Users\\ana\\Straße 1.JPG") == "Straße 1.JPG"
+    assert keys.display_name("../../etc/passwd") == "passwd"
+    assert keys.display_name("evil\u202egpj.exe") == "evilgpj.exe"
+    assert keys.display_name("a" * 300 + ".jpeg").endswith("a.jpeg")
+    assert len(keys.display_name("a" * 300 + ".jpeg")) == 255
+    assert keys.safe_stem("me_Olympus_μ_Digital_800.JPG") == "me-olympus-digital-800"
+    assert keys.safe_stem("日本.jpg") == "photo"
+    assert keys.original_key("abc", "x y.heic", "heic") == "abc/x-y.heic"

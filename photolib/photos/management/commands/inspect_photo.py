@@ -15,7 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 import media_ingest
-from photolib.photos.services import ingest_limits, pillow_lock
+from photolib.photos.pipeline import ingest_limits, pillow_lock
 
 
 def expand(paths: list[str]) -> list[Path]:

@@ -16,8 +16,9 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.utils import timezone
 
-from photolib.photos import services
+from photolib.photos import ingest
 from photolib.photos.models import Photo
+from photolib.photos.pipeline import TRANSIENT_ERRORS
 
 
 class Progress:
@@ -83,14 +84,14 @@ class Command(BaseCommand):
         for photo_id, state, uploaded_at in selected:
             try:
                 if state == Photo.Status.PROCESSING and (ids or uploaded_at < cutoff):
-                    services.photo_ingest(photo_id=photo_id)
+                    ingest.photo_ingest(photo_id=photo_id)
                     counts["ingested"] += 1
                 elif state in (Photo.Status.PENDING_REVIEW, Photo.Status.APPROVED):
-                    services.photo_rerender(photo_id=photo_id, force=force)
+                    ingest.photo_rerender(photo_id=photo_id, force=force)
                     counts["rendered"] += 1
                 else:  # rejected, failed (a reviewer retries those), or a task still on its way
                     counts["skipped"] += 1
-            except services.TRANSIENT_ERRORS as exc:
+            except TRANSIENT_ERRORS as exc:
                 counts["errors"] += 1
                 self.stderr.write(f"\n{photo_id}: {type(exc).__name__}: {exc}")
             progress.step(str(photo_id))

@@ -1,0 +1,52 @@
+"""The catalog keeps what it derives from photos and accounts current by listening to their
+events (``photolib.photos.signals``, ``photolib.accounts.signals``); connected in
+``CatalogConfig.ready()``.
+
+Search documents: written when a photo is approved or its copied facts change, rewritten
+for every approved photo of a person whose credit changed, dropped when a photo is withdrawn
+or taken down. A document never decides whether a photo may be used (``cleared()`` does, at
+every search), so a late or failed update can only hide a photo, never leak one.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from photolib.accounts.models import User
+from photolib.accounts.signals import credit_changed
+from photolib.catalog import search
+from photolib.catalog.models import SearchDocument
+from photolib.photos.models import Photo
+from photolib.photos.signals import (
+    photo_approved,
+    photo_facts_changed,
+    photo_taken_down,
+    photo_withdrawn,
+)
+
+
+def _indexable(**filters):
+    return (Photo.objects.filter(status=Photo.Status.APPROVED, withdrawn_at__isnull=True,
+                                 taken_down_at__isnull=True, **filters)
+            .select_related("owner").prefetch_related("tags"))
+
+
+@receiver(photo_approved, sender=Photo, dispatch_uid="catalog.index_approved")
+@receiver(photo_facts_changed, sender=Photo, dispatch_uid="catalog.index_facts")
+def index_changed_photo(sender, *, photo_id: str, **kwargs) -> None:
+    photo = _indexable(pk=photo_id).first()
+    if photo is not None:
+        search.index_photo(photo)
+
+
+@receiver(photo_withdrawn, sender=Photo, dispatch_uid="catalog.unindex_withdrawn")
+@receiver(photo_taken_down, sender=Photo, dispatch_uid="catalog.unindex_taken_down")
+def unindex_photo(sender, *, photo_id: str, **kwargs) -> None:
+    SearchDocument.objects.filter(photo_id=photo_id).delete()
+
+
+@receiver(credit_changed, sender=User, dispatch_uid="catalog.reindex_credit")
+def reindex_owner(sender, *, user_id: int, **kwargs) -> None:
+    for photo in _indexable(owner_id=user_id, search_document__isnull=False).iterator(
+            chunk_size=200):
+        search.index_photo(photo)
