@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from photolib.consent.models import CommunityGroup
+from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People
-from photolib.photos.services import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 
 # What the picker offers; the server decides from content, never from these.
 ACCEPT = ("image/jpeg,image/png,image/webp,image/heic,image/heif,image/tiff,"
@@ -47,9 +47,12 @@ class UploadForm(PhotoDetailsForm):
                    "own_work"]
 
     group = forms.ModelChoiceField(queryset=CommunityGroup.objects.none(), empty_label=None)
+    # No answer is pre-selected: each photo's people answer is an explicit choice.
     people = forms.ChoiceField(
         label="People in the photo", choices=[(p.value, PEOPLE_STATEMENTS[p]) for p in People],
-        initial=People.NONE, widget=forms.RadioSelect)
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether identifiable people appear in the photos: "
+                                    "choose one answer."})
     release = forms.FileField(
         label="Signed release", required=False,
         widget=forms.ClearableFileInput(attrs={"accept": RELEASE_ACCEPT}),

@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from photolib.catalog.models import Download
 from photolib.catalog.rights import read_xmp
-from photolib.photos.models import Photo
-from photolib.photos.services import OWN_WORK_STATEMENT
+from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
+from photolib.photos.models import People, Photo
 from tests.e2e.test_accounts_journey import sign_in
 from tests.e2e.test_consent_journey import sign_out
 from tests.media_ingest.conftest import corpus_dir
@@ -41,6 +41,7 @@ def test_from_upload_to_withdrawal(page, photo_file, tmp_path):
     page.get_by_role("link", name="Upload").first.click()
     page.locator("input[type=file][name=file]").set_input_files(str(photo_file))
     page.locator(".upload-item .upload-title").fill(TITLE)
+    page.get_by_role("radio", name=PEOPLE_STATEMENTS[People.NONE]).check()
     page.get_by_label(OWN_WORK_STATEMENT).check()
     page.get_by_role("button", name=re.compile(r"^Upload 1 photo")).click()
     page.locator(".upload-state", has_text="Waiting for review").wait_for(timeout=30_000)

@@ -7,39 +7,17 @@ as its upload commits; the page learns each state by polling, without a reload.
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
-from django.utils import timezone
 
-from photolib.accounts.models import User
-from photolib.consent import services as consent_services
-from photolib.consent.models import CommunityGroup
-from photolib.photos.models import Photo
-from photolib.photos.services import OWN_WORK_STATEMENT
+from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
+from photolib.photos.models import People, Photo
 from tests.conftest import TEST_OUTPUT
+from tests.e2e.conftest import PASSWORD, item
 from tests.media_ingest.conftest import corpus_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHOTOS = ["me_Apple iPhone 4.jpg", "oe_Landscape_6.jpg", "es_iphone_13_pro_max.heic"]
 HOSTILE = "pil_png_decompression_dos.png"
-PASSWORD = "a-long-test-passphrase"
-
-
-@pytest.fixture
-def resident_member() -> User:
-    group = CommunityGroup.objects.create(name="City Community Photos",
-                                          slug="city-community-photos")
-    draft = consent_services.agreement_create_draft(
-        group=group, acting_user=None, text="Share your photos with the city.",
-        permitted_uses=["web"])
-    version = consent_services.agreement_publish(version=draft, acting_user=None)
-    user = User.objects.create_user("ana@example.org", PASSWORD, display_name="Ana",
-                                    credit_name="Ana K.", email_verified_at=timezone.now())
-    user.groups.add(Group.objects.get(name="resident"))
-    consent_services.consent_grant(
-        user=user, group=group, version_id=version.pk, statements_affirmed=version.statements,
-        context=consent_services.RequestContext(ip_address="127.0.0.1"))
-    return user
 
 
 @pytest.fixture
@@ -52,11 +30,6 @@ def corpus_files():
         message = f"photo corpus not found at {directory} (set PHOTOLIB_CORPUS)"
         pytest.fail(message) if _corpus_required() else pytest.skip(message)
     return paths
-
-
-def item(page, name: str):
-    return page.locator(".upload-item").filter(has=page.locator(".upload-name",
-                                                                 has_text=name))
 
 
 def test_drop_three_photos_and_a_hostile_file(page, resident_member, corpus_files):
@@ -79,6 +52,7 @@ def test_drop_three_photos_and_a_hostile_file(page, resident_member, corpus_file
     item(page, PHOTOS[0]).locator(".upload-title").fill("Evening on the Apple quay")
     item(page, PHOTOS[0]).locator(".upload-place").fill("Apple Quay")
     page.locator("#id_tags").fill("harbour, evening")  # for all photos
+    page.get_by_role("radio", name=PEOPLE_STATEMENTS[People.NONE]).check()
     page.locator("#id_place_name").fill("Old Town")
     page.get_by_role("button", name="Upload 4 photos").click()
     own_work_error = page.get_by_role("alert").filter(has_text="you took yourself")

@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from photolib.photos import services
+from photolib.photos import attestation
 from photolib.photos.models import ModerationEvent, Photo, PhotoAttestation
 from tests.photos.conftest import join, jpeg_upload, pdf_upload, stored_files
 
@@ -42,8 +42,8 @@ def test_upload_page_offers_the_picker_and_the_statements(signed_in, group):
     html = unescape(response.content.decode())
     assert 'type="file"' in html and "multiple" in html
     assert "image/heic,image/heif" in html and ".heic,.heif" in html
-    assert services.OWN_WORK_STATEMENT in html
-    for statement in services.PEOPLE_STATEMENTS.values():
+    assert attestation.OWN_WORK_STATEMENT in html
+    for statement in attestation.PEOPLE_STATEMENTS.values():
         assert statement in html
     assert "upload.js" in html and group.name in html
 
@@ -113,6 +113,8 @@ def test_plain_form_reports_each_refused_file(signed_in, group):
     ({"title": ""}, 400, "title", "required"),
     ({"own_work": ""}, 400, "own_work", "you took yourself"),
     ({"people": "everyone"}, 400, "people", "valid choice"),
+    ({"people": ""}, 400, "people", "identifiable people appear"),
+    ({"people": None}, 400, "people", "identifiable people appear"),  # no answer sent at all
     ({"group": "999999"}, 400, "group", "valid choice"),
     ({"group": "not-a-number"}, 400, "group", "valid choice"),
     ({"file": None}, 400, "file", "at least one photo"),
@@ -126,9 +128,9 @@ def test_bad_uploads_get_a_reason_and_a_4xx(signed_in, group, changes, status, f
     def data() -> dict:
         values = {**form(group), "file": jpeg_upload()}
         values.update(changes)
-        if values["file"] is None:
-            del values["file"]
-        elif values["file"] == "text":
+        for name in [k for k, v in values.items() if v is None]:
+            del values[name]
+        if values.get("file") == "text":
             values["file"] = SimpleUploadedFile("x.jpg", b"hello")
         return values
 

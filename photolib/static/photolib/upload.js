@@ -25,9 +25,15 @@
     return field ? field.value : "";
   }
 
+  // The people answer for all photos: "" until the resident picks one (nothing is pre-selected).
   function batchPeople() {
     var checked = form.querySelector("input[name=people]:checked");
-    return checked ? checked.value : "none";
+    return checked ? checked.value : "";
+  }
+
+  // A photo's own answer when it has one, else the answer for all photos ("" when neither).
+  function peopleOf(item) {
+    return item.people.value || batchPeople();
   }
 
   function peopleChoices() {
@@ -85,16 +91,20 @@
     el.querySelector(".upload-size").textContent = humanSize(file.size);
     item.title.value = titleFromName(file.name);
     item.progress.setAttribute("aria-label", "Upload of " + file.name);
+    var same = document.createElement("option");
+    same.value = "";
+    same.textContent = "As for all photos (answer below)";
+    item.people.appendChild(same);
     peopleChoices().forEach(function (choice) {
       var option = document.createElement("option");
       option.value = choice.value;
       option.textContent = choice.text;
       item.people.appendChild(option);
     });
-    item.people.value = batchPeople();
-    function syncRelease() { item.releaseLabel.hidden = !RELEASE_NEEDED[item.people.value]; }
-    item.people.addEventListener("change", syncRelease);
-    syncRelease();
+    item.people.value = "";  // follows the answer for all photos until given its own
+    item.syncRelease = function () { item.releaseLabel.hidden = !RELEASE_NEEDED[peopleOf(item)]; };
+    item.people.addEventListener("change", item.syncRelease);
+    item.syncRelease();
     item.removeButton.addEventListener("click", function () {
       items.splice(items.indexOf(item), 1);
       el.remove();
@@ -169,7 +179,7 @@
       if (ownWork && ownWork.checked) data.append("own_work", "on");
       data.append("title", item.title.value);
       data.append("description", item.description.value);
-      data.append("people", item.people.value);
+      data.append("people", peopleOf(item));
       if (!item.releaseLabel.hidden && item.release.files.length) {
         data.append("release", item.release.files[0]);
       }
@@ -229,22 +239,37 @@
     });
   }
 
-  function ownWorkError(show) {
-    var field = ownWork ? ownWork.closest(".field") : null;
+  function fieldError(field, message) {
     if (!field) return;
     var existing = field.querySelector(".errorlist.js-error");
     if (existing) existing.remove();
-    field.classList.toggle("has-error", show);
-    if (show) {
+    field.classList.toggle("has-error", !!message);
+    if (message) {
       var errorList = document.createElement("ul");
       errorList.className = "errorlist js-error";
       errorList.setAttribute("role", "alert");
       errorList.innerHTML = "<li></li>";
-      errorList.firstChild.textContent =
-        "You can only share photos you took yourself: tick the statement to confirm it.";
+      errorList.firstChild.textContent = message;
       field.appendChild(errorList);
     }
   }
+
+  var peopleField = form.querySelector("[data-people-default]");
+  peopleField = peopleField ? peopleField.closest(".field") : null;
+  var PEOPLE_MISSING = "Say whether identifiable people appear: choose an answer for all " +
+    "photos here, or give each photo its own.";
+
+  // Photos that would go without a people answer: none may be sent then.
+  function unanswered() {
+    return pending().filter(function (item) { return !peopleOf(item); });
+  }
+
+  form.querySelectorAll("input[name=people]").forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      items.forEach(function (item) { item.syncRelease(); });
+      if (!unanswered().length) fieldError(peopleField, "");
+    });
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -252,12 +277,23 @@
       if (!items.length) input.click();
       return;
     }
+    var missing = unanswered();
+    if (missing.length) {
+      fieldError(peopleField, PEOPLE_MISSING);
+      missing.forEach(function (item) {
+        setState(item, "error", "Not uploaded yet: say whether identifiable people appear.");
+      });
+      (missing[0].people || peopleField).focus();
+      return;
+    }
+    fieldError(peopleField, "");
     if (ownWork && !ownWork.checked) {
-      ownWorkError(true);
+      fieldError(ownWork.closest(".field"),
+        "You can only share photos you took yourself: tick the statement to confirm it.");
       ownWork.focus();
       return;
     }
-    ownWorkError(false);
+    fieldError(ownWork ? ownWork.closest(".field") : null, "");
     button.disabled = true;
     uploadAll().then(function () { button.disabled = false; updateButton(); });
   });
