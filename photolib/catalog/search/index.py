@@ -45,9 +45,10 @@ def index_photo(photo: Photo) -> None:
 
 
 def unindex_photo(photo_id) -> bool:
-    """Drop the photo's search document, if it has one; returns whether it had. For a
-    photo that leaves the catalog for good (deleted, erased): the search never needed it
-    gone, since it checks the rights-cleared rule itself. Idempotent."""
+    """Drop the photo's search document, if it has one; returns whether it had.
+    Idempotent. Keeps the index to photos that may come back: the search never needs a
+    document dropped to hide a photo, since it checks the rights-cleared rule itself
+    (and deleting a photo deletes its document)."""
     deleted, _ = SearchDocument.objects.filter(photo_id=photo_id).delete()
     return bool(deleted)
 

@@ -12,16 +12,16 @@ from photolib.catalog.search.backends.postgres import PostgresBackend
 # none, and so runs anywhere) is the one used.
 BACKENDS: tuple[type[SearchBackend], ...] = (PostgresBackend, PortableBackend)
 
-_chosen: dict[str, SearchBackend] = {}
+_chosen: list[SearchBackend] = []
 
 
 def get_backend() -> SearchBackend:
     """The backend for the default connection's vendor, chosen on first use and kept
-    (a process talks to one database)."""
-    if connection.alias not in _chosen:
-        _chosen[connection.alias] = next(
-            cls() for cls in BACKENDS if not cls.vendors or connection.vendor in cls.vendors)
-    return _chosen[connection.alias]
+    (the site searches one database)."""
+    if not _chosen:
+        _chosen.append(next(cls() for cls in BACKENDS
+                            if not cls.vendors or connection.vendor in cls.vendors))
+    return _chosen[0]
 
 
 __all__ = ["BACKENDS", "PortableBackend", "PostgresBackend", "SearchBackend", "get_backend"]

@@ -9,9 +9,10 @@ from photolib.catalog.search.query import Filters, SearchResult
 
 class SearchBackend(ABC):
     """One engine behind ``catalog.search.search``. A backend reads ``SearchDocument``
-    rows and returns only photos of ``Photo.objects.cleared()``, checked when it searches;
-    for the same documents every backend finds the same photos and counts (rank order
-    among equally good matches may differ)."""
+    rows and returns only photos of ``Photo.objects.cleared()``, checked when it searches.
+    Backends agree on filters, facets, date orders and pages (below FACET_CAP matches);
+    how words match and rank is each engine's own (PostgreSQL: websearch syntax, stems,
+    phrases, exclusion; portable: every word as a substring of the text)."""
 
     #: The ``connection.vendor`` values this backend is chosen for (empty: any).
     vendors: tuple[str, ...] = ()

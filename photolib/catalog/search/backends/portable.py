@@ -17,10 +17,6 @@ from photolib.catalog.search.query import (
     Facet,
     Filters,
     SearchResult,
-    apply_filters,
-    grid_photos,
-    ordered,
-    page_count,
     shape_expr,
 )
 from photolib.photos.models import Photo
@@ -29,7 +25,7 @@ from photolib.photos.models import Photo
 def matching(f: Filters) -> QuerySet[SearchDocument]:
     """Documents of cleared photos matching the words and filters (unordered, unsliced;
     annotated with ``rank`` when there are words)."""
-    qs = apply_filters(SearchDocument.objects.filter(
+    qs = query.apply_filters(SearchDocument.objects.filter(
         photo__in=Photo.objects.cleared().values("pk")), f)
     if f.q.strip():
         # Ranked by where each word appears, in the same order of weight as PostgreSQL's.
@@ -83,7 +79,8 @@ def facets(qs: QuerySet[SearchDocument], names: tuple[str, ...]) -> dict[str, li
 
 class PortableBackend(SearchBackend):
     """Any database. Queries: a tag look-up when there are tags, the count, the page's
-    ids (none past the last page), the page's rows, and one per facet."""
+    ids and its rows (neither past the last page; no rows query for an empty page), and
+    one per facet named."""
 
     def index_document(self, photo_id, parts: dict[str, str]) -> None:
         """Nothing: the document's ``text`` and facts are all this backend reads."""
@@ -91,12 +88,12 @@ class PortableBackend(SearchBackend):
     def search(self, f: Filters, facet_names: tuple[str, ...]) -> SearchResult:
         qs = matching(f)
         total, capped = _count_capped(qs)
-        pages = page_count(total)
+        pages = query.page_count(total)
         start = f.page_start
-        ids = (list(ordered(qs, f).values_list("photo_id", flat=True)
+        ids = (list(query.ordered(qs, f).values_list("photo_id", flat=True)
                     [start:start + query.PAGE_SIZE])
                if f.page_number <= pages else [])
-        photos = grid_photos(Photo.objects.cleared(), ids)
+        photos = query.grid_photos(Photo.objects.cleared(), ids)
         return SearchResult(photos=photos, total=total, total_capped=capped,
                             page=f.page_number, pages=pages,
                             facets=facets(qs, facet_names) if facet_names else {})

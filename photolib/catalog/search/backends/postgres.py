@@ -24,15 +24,12 @@ from photolib.catalog.search.query import (
     Facet,
     Filters,
     SearchResult,
-    apply_filters,
-    grid_photos,
-    ordered,
-    page_count,
 )
 from photolib.photos.models import Photo
 
 CONFIG = "english"  # the text-search configuration of documents and queries alike
 PLAIN_WORDS = re.compile(r"^[^\W_]+(\s+[^\W_]+)*$", re.UNICODE)
+
 
 def _text_query(q: str) -> SearchQuery | None:
     """``websearch_to_tsquery`` over the words, with the last word also as a prefix."""
@@ -174,7 +171,7 @@ def _candidates(f: Filters) -> tuple[QuerySet[SearchDocument], bool, bool]:
     FACET_CAP + 1 matches in date order: 170 ms at 1M. So a walk is only asked for one
     page, and only where the estimate says it pays.)
     """
-    qs = apply_filters(SearchDocument.objects.all(), f)
+    qs = query.apply_filters(SearchDocument.objects.all(), f)
     words = bool(f.q.strip())
     if words:
         tsquery = _text_query(f.q)
@@ -332,13 +329,14 @@ class PostgresBackend(SearchBackend):
                     found[kind].append((key, label, n))
             capped = total > query.FACET_CAP
             shown = min(total, query.FACET_CAP)
-            pages = page_count(shown)
+            pages = query.page_count(shown)
             ids = [key for _, key in sorted(page_ids)] if page <= pages else []
             if capped and sort != "relevance" and page <= pages:
                 # Over the cap the materialised rows are the first found, not the newest: this
                 # page in date order, with the rule checked lazily in that order. Walking the
                 # date index pays for dense matches only (see _candidates).
-                page_sql, page_params = _cleared_rows(ordered(qs, f, walk=walk), ("pk",), rule)
+                by_date = query.ordered(qs, f, walk=walk)
+                page_sql, page_params = _cleared_rows(by_date, ("pk",), rule)
                 with connection.cursor() as cursor:
                     cursor.execute(f"{page_sql} LIMIT %s OFFSET %s",
                                    page_params + (query.PAGE_SIZE, start))
@@ -347,7 +345,7 @@ class PostgresBackend(SearchBackend):
             # search reads one snapshot, so they are the very rows the rule passed; inside a
             # caller's transaction (whose isolation is not ours to set) the rule is applied
             # to them again.
-            photos = grid_photos(Photo.objects.all() if own_transaction
+            photos = query.grid_photos(Photo.objects.all() if own_transaction
                                  else Photo.objects.cleared(), ids)
             if not own_transaction:
                 with connection.cursor() as cursor:
