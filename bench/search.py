@@ -33,7 +33,7 @@ sorts and pages) after one untimed warm-up pass, through:
   with all five (as the search page uses it);
 - the search page (``catalog:search``, Django test client, logged in as marketing;
   server time in-process, with the number of SQL queries of each page);
-- the three-facet service again with other values of ``search.FACET_CAP``
+- the three-facet service again with other values of ``search.query.FACET_CAP``
   (``--compare-caps``, default 1,000 and 10,000), to show what the cap buys;
 - a naive search: ``Photo.objects.cleared()`` with ``icontains`` on title, description
   and place for each word, a count and the newest page (``--naive-queries`` of them, or
@@ -395,7 +395,7 @@ def _copy_chunk(conn, rng, n, lo, size, vocab, word_p, n_vocab, residents, owner
                 cp.write_row(row)
 
 
-# The same document as ``photolib.catalog.search.index_photo``: A title, B tags (by name),
+# The same document as ``photolib.catalog.search.index.index_photo``: A title, B tags (by name),
 # C place, D description + credit name + display name; ``text`` joins the non-empty parts;
 # then the photo's facts (``search.DOCUMENT_FACTS``, filled in as {facts}) and the
 # attestation's ``people``.
@@ -658,7 +658,7 @@ def run_size(args, size: int, vocab: list[str]) -> dict:
     # The same three-facet service with other caps, to show what the cap buys.
     other_caps: dict[int, list[float]] = {}
     for cap in args.compare_caps:
-        search.FACET_CAP = cap
+        search.query.FACET_CAP = cap
         for _, kw in queries:  # warm-up for this cap
             search.search(search.Filters(**kw), facet_names=three)
         other_caps[cap] = []
@@ -666,7 +666,7 @@ def run_size(args, size: int, vocab: list[str]) -> dict:
             t = time.perf_counter()
             search.search(search.Filters(**kw), facet_names=three)
             other_caps[cap].append((time.perf_counter() - t) * 1000)
-        search.FACET_CAP = args.facet_cap
+        search.query.FACET_CAP = args.facet_cap
 
     naive_times: list[float] = []
     worded = [kw for _, kw in queries if kw.get("q")][: args.naive_queries]
@@ -771,7 +771,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--seed-only", action="store_true", help="seed, then stop")
     parser.add_argument("--cap", type=int, default=None,
-                        help="run with another search.FACET_CAP (to measure the trade-off)")
+                        help="run with another search.query.FACET_CAP (to measure the trade-off)")
     parser.add_argument("--compare-caps", default="1000,10000",
                         help="also time the three-facet service with these caps")
     args = parser.parse_args()
@@ -794,8 +794,8 @@ def main() -> None:
     from photolib.catalog import search
 
     if args.cap:
-        search.FACET_CAP = args.cap
-    args.facet_cap = search.FACET_CAP
+        search.query.FACET_CAP = args.cap
+    args.facet_cap = search.query.FACET_CAP
     started = time.perf_counter()
     results = [run_size(args, size, vocab) for size in sizes]
     if not args.seed_only:

@@ -15,11 +15,10 @@ from photolib.photos.models import Photo
 
 class SearchDocument(models.Model):
     """What the catalog's search reads of one photo, in one narrow row: its words
-    (weighted for PostgreSQL full-text search, GIN-indexed; ``text`` serves the SQLite
-    fallback) and the facts every filter, facet and sort uses, copied from the photo by
-    ``catalog.search.index_photo`` at approval and again when ``photo_rerender`` changes
-    an approved photo. Anything else that changes those facts after approval must call
-    ``index_photo`` too.
+    (weighted for PostgreSQL full-text search, GIN-indexed; ``text`` serves the portable
+    backend) and the facts every filter, facet and sort uses, copied from the photo by
+    ``catalog.search.index`` whenever photos or accounts announce a change it copies
+    (approval, new facts, the owner's credit: ``catalog/receivers.py``).
 
     Search matches words and filters here, in one table scan, instead of joining the
     wide photo row (EXIF and all) for every candidate; beyond this table it reads only

@@ -15,7 +15,6 @@ from django.dispatch import receiver
 from photolib.accounts.models import User
 from photolib.accounts.signals import credit_changed
 from photolib.catalog import search
-from photolib.catalog.models import SearchDocument
 from photolib.photos.models import Photo
 from photolib.photos.signals import (
     photo_approved,
@@ -25,16 +24,12 @@ from photolib.photos.signals import (
 )
 
 
-def _indexable(**filters):
-    return (Photo.objects.filter(status=Photo.Status.APPROVED, withdrawn_at__isnull=True,
-                                 taken_down_at__isnull=True, **filters)
-            .select_related("owner").prefetch_related("tags"))
-
-
 @receiver(photo_approved, sender=Photo, dispatch_uid="catalog.index_approved")
 @receiver(photo_facts_changed, sender=Photo, dispatch_uid="catalog.index_facts")
 def index_changed_photo(sender, *, photo_id: str, **kwargs) -> None:
-    photo = _indexable(pk=photo_id).first()
+    photo = (Photo.objects.filter(pk=photo_id, status=Photo.Status.APPROVED,
+                                  withdrawn_at__isnull=True, taken_down_at__isnull=True)
+             .select_related("owner").prefetch_related("tags").first())
     if photo is not None:
         search.index_photo(photo)
 
@@ -42,11 +37,9 @@ def index_changed_photo(sender, *, photo_id: str, **kwargs) -> None:
 @receiver(photo_withdrawn, sender=Photo, dispatch_uid="catalog.unindex_withdrawn")
 @receiver(photo_taken_down, sender=Photo, dispatch_uid="catalog.unindex_taken_down")
 def unindex_photo(sender, *, photo_id: str, **kwargs) -> None:
-    SearchDocument.objects.filter(photo_id=photo_id).delete()
+    search.unindex_photo(photo_id)
 
 
 @receiver(credit_changed, sender=User, dispatch_uid="catalog.reindex_credit")
 def reindex_owner(sender, *, user_id: int, **kwargs) -> None:
-    for photo in _indexable(owner_id=user_id, search_document__isnull=False).iterator(
-            chunk_size=200):
-        search.index_photo(photo)
+    search.reindex_owner(user_id)

@@ -159,8 +159,8 @@ def test_a_search_in_its_own_transaction_shows_only_cleared_photos(catalog_world
         assert counts["harbour"] == 4 and result.facets["group"][0].count == 4, params
 
     # Capped: one per page, counts over the first three found; date order stays exact.
-    monkeypatch.setattr(search, "FACET_CAP", 2)
-    monkeypatch.setattr(search, "PAGE_SIZE", 1)
+    monkeypatch.setattr(search.query, "FACET_CAP", 2)
+    monkeypatch.setattr(search.query, "PAGE_SIZE", 1)
     for params in (p for p in SEARCHES if p.get("sort")):
         pages = [search.search(search.Filters(**params, page=n)) for n in (1, 2)]
         assert [p.photos[0].pk for p in pages] == newest_first[:2], params

@@ -123,7 +123,7 @@ def test_marketing_only(client, catalog_world, photos):
 
 
 def test_search_service_caps_large_counts(photos, monkeypatch):
-    monkeypatch.setattr(search, "FACET_CAP", 2)
+    monkeypatch.setattr(search.query, "FACET_CAP", 2)
     result = search.search(search.Filters())
     assert result.total_capped and result.total_display == "2+"
 

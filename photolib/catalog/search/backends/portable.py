@@ -1,0 +1,99 @@
+"""The portable backend: plain ORM queries any database runs (SQLite's engine, and a
+second opinion on PostgreSQL). Words match ``icontains`` on the document's text, every
+one of them required; rank follows where each word appears (title, then the start of a
+word, then the place). Counts are exact up to FACET_CAP (total) and exact for facets."""
+
+from __future__ import annotations
+
+from django.db.models import Case, Count, QuerySet, Value, When
+
+from photolib.catalog.models import SearchDocument
+from photolib.catalog.search import query
+from photolib.catalog.search.backends.base import SearchBackend
+from photolib.catalog.search.query import (
+    FACET_LIMIT,
+    FACETS,
+    WORD,
+    Facet,
+    Filters,
+    SearchResult,
+    shape_expr,
+)
+from photolib.photos.models import Photo
+
+
+def matching(f: Filters) -> QuerySet[SearchDocument]:
+    """Documents of cleared photos matching the words and filters (unordered, unsliced;
+    annotated with ``rank`` when there are words)."""
+    qs = query.apply_filters(SearchDocument.objects.filter(
+        photo__in=Photo.objects.cleared().values("pk")), f)
+    if f.q.strip():
+        # Ranked by where each word appears, in the same order of weight as PostgreSQL's.
+        score = Value(0)
+        for word in WORD.findall(f.q)[:12]:
+            qs = qs.filter(text__icontains=word)
+            score = score + Case(
+                When(photo__title__icontains=word, then=Value(8)),
+                When(text__icontains=f" {word}", then=Value(1)),
+                default=Value(0))
+            score = score + Case(When(place_name__icontains=word, then=Value(2)),
+                                 default=Value(0))
+        qs = qs.annotate(rank=score)
+    return qs
+
+
+def _count_capped(qs: QuerySet) -> tuple[int, bool]:
+    n = qs.order_by()[: query.FACET_CAP + 1].count()
+    return min(n, query.FACET_CAP), n > query.FACET_CAP
+
+
+def facets(qs: QuerySet[SearchDocument], names: tuple[str, ...]) -> dict[str, list[Facet]]:
+    """Exact counts by group, tag, year, orientation and camera make over ``qs``, for
+    the facets named (one query per facet), in ``FACETS`` order."""
+    base = qs.order_by()
+    out: dict[str, list[Facet]] = {}
+    if "group" in names:
+        rows = (base.values("group_id", "group__name").annotate(n=Count("pk"))
+                .order_by("-n", "group__name")[:FACET_LIMIT])
+        out["group"] = [Facet(str(r["group_id"]), r["group__name"], r["n"]) for r in rows]
+    if "tag" in names:
+        rows = (base.filter(photo__tags__isnull=False).values("photo__tags__name")
+                .annotate(n=Count("pk")).order_by("-n", "photo__tags__name")[:FACET_LIMIT])
+        out["tag"] = [Facet(r["photo__tags__name"], r["photo__tags__name"], r["n"])
+                      for r in rows]
+    if "year" in names:
+        rows = (base.filter(taken_at__isnull=False).values("taken_at__year")
+                .annotate(n=Count("pk")).order_by("-taken_at__year")[:FACET_LIMIT])
+        out["year"] = [Facet(str(r["taken_at__year"]), str(r["taken_at__year"]), r["n"])
+                       for r in rows]
+    if "shape" in names:
+        rows = (base.filter(width__isnull=False).annotate(shape=shape_expr()).values("shape")
+                .annotate(n=Count("pk")).order_by("-n", "shape"))
+        out["shape"] = [Facet(r["shape"], r["shape"].title(), r["n"]) for r in rows]
+    if "make" in names:
+        rows = (base.exclude(camera_make="").values("camera_make").annotate(n=Count("pk"))
+                .order_by("-n", "camera_make")[:FACET_LIMIT])
+        out["make"] = [Facet(r["camera_make"], r["camera_make"], r["n"]) for r in rows]
+    return {name: out[name] for name in FACETS if name in out}
+
+
+class PortableBackend(SearchBackend):
+    """Any database. Queries: a tag look-up when there are tags, the count, the page's
+    ids and its rows (neither past the last page; no rows query for an empty page), and
+    one per facet named."""
+
+    def index_document(self, photo_id, parts: dict[str, str]) -> None:
+        """Nothing: the document's ``text`` and facts are all this backend reads."""
+
+    def search(self, f: Filters, facet_names: tuple[str, ...]) -> SearchResult:
+        qs = matching(f)
+        total, capped = _count_capped(qs)
+        pages = query.page_count(total)
+        start = f.page_start
+        ids = (list(query.ordered(qs, f).values_list("photo_id", flat=True)
+                    [start:start + query.PAGE_SIZE])
+               if f.page_number <= pages else [])
+        photos = query.grid_photos(Photo.objects.cleared(), ids)
+        return SearchResult(photos=photos, total=total, total_capped=capped,
+                            page=f.page_number, pages=pages,
+                            facets=facets(qs, facet_names) if facet_names else {})

@@ -1,0 +1,68 @@
+"""The search documents: what a ``SearchDocument`` holds of a photo, and the functions
+that write and drop them. Callers: ``photo_approve`` and ``photo_rerender`` today; the
+photos app's lifecycle events (withdrawal, the owner's credit name changed, ...) are to
+call ``unindex_photo`` and ``reindex_owner``. None of them decides whether a photo may be
+used: the search checks ``Photo.objects.cleared()`` every time."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from photolib.catalog.models import SearchDocument
+from photolib.catalog.search.backends import get_backend
+from photolib.photos.models import Photo, PhotoAttestation
+
+# The photo's facts that the document copies (the search filters, facets and sorts on
+# them); ``people`` comes from the attestation.
+DOCUMENT_FACTS = ("group_id", "uploaded_at", "taken_at", "width", "height", "camera_make",
+                  "place_name", "coarse_latitude", "coarse_longitude")
+
+
+def document_text(photo: Photo) -> dict[str, str]:
+    """The photo's words by weight: A title, B tags, C place, D description and the
+    owner's credit and display names (empty strings where there are none)."""
+    return {
+        "A": photo.title,
+        "B": " ".join(t.name for t in photo.tags.all()),
+        "C": photo.place_name,
+        "D": " ".join(filter(None, [photo.description, photo.owner.credit_name,
+                                    photo.owner.display_name])),
+    }
+
+
+def index_photo(photo: Photo) -> None:
+    """Build (or rebuild) the photo's search document: its words (``text``, and what the
+    database's backend adds, e.g. PostgreSQL's vector) and a copy of its facts. Called by
+    ``catalog/receivers.py`` when photos announces an approval or changed facts."""
+    parts = document_text(photo)
+    people = (PhotoAttestation.objects.filter(photo=photo)
+              .values_list("people", flat=True).first())
+    defaults = {"text": " ".join(v for v in parts.values() if v), "people": people or "",
+                **{name: getattr(photo, name) for name in DOCUMENT_FACTS}}
+    doc, _ = SearchDocument.objects.update_or_create(photo=photo, defaults=defaults)
+    get_backend().index_document(doc.pk, parts)
+
+
+def unindex_photo(photo_id) -> bool:
+    """Drop the photo's search document, if it has one; returns whether it had.
+    Idempotent. Called when a photo is withdrawn or taken down, for good: the search never
+    needs a document dropped to hide a photo, since it checks the rights-cleared rule
+    itself, but the index keeps to photos that may still be found."""
+    deleted, _ = SearchDocument.objects.filter(photo_id=photo_id).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def reindex_owner(user_id) -> int:
+    """Rebuild every search document of the user ``user_id``'s photos (their credit and
+    display names are among the words), in one transaction; returns how many were
+    written. Called when accounts announces ``credit_changed``. Queries: the photos, their
+    tags, then per photo the attestation and the document's writes."""
+    photos = (Photo.objects.owned_by(user_id)
+              .filter(status=Photo.Status.APPROVED, search_document__isnull=False)
+              .select_related("owner").prefetch_related("tags"))
+    n = 0
+    for photo in photos:
+        index_photo(photo)
+        n += 1
+    return n

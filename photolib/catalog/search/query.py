@@ -1,0 +1,225 @@
+"""The search's vocabulary, shared by every backend: what a search asks (``Filters``),
+what it answers (``SearchResult``, ``Facet``), its limits, and the parts of a search that
+do not depend on the engine (filters, sort orders, the grid's rows).
+
+``PAGE_SIZE`` and ``FACET_CAP`` are read from this module at the moment of each search
+(backends write ``query.FACET_CAP``, not a copy taken at import), so that a test or
+``bench/search.py`` can change them here and every backend follows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import ACos, Cos, Least, Radians, Sin
+from django.utils import timezone
+
+from photolib.catalog.models import SearchDocument
+from photolib.photos.models import Photo, Tag
+
+PAGE_SIZE = 24
+FACET_CAP = 300  # counts above it are shown as "300+" (bench/search.py says why)
+FACET_LIMIT = 12
+FACETS = ("group", "tag", "year", "shape", "make")
+SHAPES = ("landscape", "portrait", "square")
+EARTH_RADIUS_KM = 6371.0
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """One search as the page asks it: the words, every filter, the sort and the page."""
+
+    q: str = ""
+    group: int | None = None
+    tags: tuple[str, ...] = ()
+    place: str = ""
+    taken_from: date | None = None
+    taken_to: date | None = None
+    shape: str = ""
+    min_px: int | None = None
+    make: str = ""
+    people: str = ""
+    near_lat: float | None = None
+    near_lon: float | None = None
+    radius_km: float | None = None
+    sort: str = "relevance"
+    page: int = 1
+
+    @property
+    def page_number(self) -> int:
+        """The page asked for; anything below 1 is the first."""
+        return max(1, self.page)
+
+    @property
+    def page_start(self) -> int:
+        """The offset of that page's first result."""
+        return (self.page_number - 1) * PAGE_SIZE
+
+
+@dataclass
+class Facet:
+    value: str
+    label: str
+    count: int
+    capped: bool = False
+
+    @property
+    def display(self) -> str:
+        """The count; when ``capped`` (counted among the first FACET_CAP + 1 matches of
+        a larger set) it is a lower bound, shown as "n+"."""
+        return f"{min(self.count, FACET_CAP):,}+" if self.capped else f"{self.count:,}"
+
+
+@dataclass
+class SearchResult:
+    photos: list[Photo]
+    total: int
+    total_capped: bool
+    page: int
+    pages: int
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+
+    @property
+    def total_display(self) -> str:
+        return f"{FACET_CAP:,}+" if self.total_capped else f"{self.total:,}"
+
+
+def page_count(total: int) -> int:
+    """How many pages ``total`` results fill (at least one, empty or not)."""
+    return max(1, math.ceil(total / PAGE_SIZE))
+
+
+def known_facets(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` restricted to known facets, in the order of ``FACETS``."""
+    return tuple(n for n in FACETS if n in names)
+
+
+def _distance_km(lat: float, lon: float):
+    """Great-circle distance from (lat, lon) to each photo's coarse location."""
+    lat_r, lon_r = math.radians(lat), math.radians(lon)
+    cos_angle = (Sin(Value(lat_r)) * Sin(Radians(F("coarse_latitude")))
+                 + Cos(Value(lat_r)) * Cos(Radians(F("coarse_latitude")))
+                 * Cos(Radians(F("coarse_longitude")) - Value(lon_r)))
+    return Value(EARTH_RADIUS_KM) * ACos(Least(Value(1.0), cos_angle),
+                                         output_field=FloatField())
+
+
+def shape_expr() -> Case:
+    """A document's orientation, one of ``SHAPES``, as an expression over its size."""
+    return Case(
+        When(width__gt=F("height"), then=Value("landscape")),
+        When(width__lt=F("height"), then=Value("portrait")),
+        default=Value("square"), output_field=CharField())
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _tagged(tag_id: int) -> Exists:
+    return Exists(Photo.tags.through.objects.filter(photo_id=OuterRef("photo_id"),
+                                                    tag_id=tag_id))
+
+
+def _tag_ids(f: Filters) -> dict[str, int]:
+    """The ids of the tags ``f`` filters on, by name (one query, none without tags);
+    a name missing from the result is a tag no photo has."""
+    return (dict(Tag.objects.filter(name__in=f.tags).values_list("name", "pk"))
+            if f.tags else {})
+
+
+def apply_filters(qs: QuerySet[SearchDocument], f: Filters) -> QuerySet[SearchDocument]:
+    """Documents of ``qs`` narrowed by every filter but the words (an unknown tag gives
+    ``qs.none()``). Tag names are looked up first (one query when there are tags), so
+    that the planner sees the tag's id and uses its own frequency instead of an
+    average."""
+    if f.group:
+        qs = qs.filter(group_id=f.group)
+    known = _tag_ids(f)
+    for tag in f.tags:
+        if tag not in known:
+            return qs.none()
+        qs = qs.filter(_tagged(known[tag]))
+    if f.place:
+        qs = qs.filter(place_name__icontains=f.place)
+    # Day bounds in the current time zone, as ``taken_at__date`` means them, but as a
+    # range on the column itself so that its index serves.
+    if f.taken_from:
+        qs = qs.filter(taken_at__gte=_day_start(f.taken_from))
+    if f.taken_to:
+        qs = qs.filter(taken_at__lt=_day_start(f.taken_to + timedelta(days=1)))
+    if f.shape == "landscape":
+        qs = qs.filter(width__gt=F("height"))
+    elif f.shape == "portrait":
+        qs = qs.filter(width__lt=F("height"))
+    elif f.shape == "square":
+        # width = height, written as two inequalities: the planner guesses 1/3 for each
+        # (1/9 in all, near the truth) where it guesses 1/200 for an equality of columns.
+        qs = qs.filter(width__lte=F("height"), width__gte=F("height"))
+    if f.min_px:
+        qs = qs.filter(Q(width__gte=f.min_px) | Q(height__gte=f.min_px))
+    if f.make:
+        qs = qs.filter(camera_make__iexact=f.make)
+    if f.people:
+        qs = qs.filter(people=f.people)
+    if f.near_lat is not None and f.near_lon is not None and f.radius_km:
+        # A bounding box first (cheap, indexable), then the exact distance.
+        dlat = f.radius_km / 111.0
+        dlon = f.radius_km / max(111.0 * math.cos(math.radians(f.near_lat)), 0.01)
+        qs = (qs.filter(coarse_latitude__range=(f.near_lat - dlat, f.near_lat + dlat),
+                        coarse_longitude__range=(f.near_lon - dlon, f.near_lon + dlon))
+              .annotate(distance_km=_distance_km(f.near_lat, f.near_lon))
+              .filter(distance_km__lte=f.radius_km))
+    return qs
+
+
+def ordered(qs: QuerySet[SearchDocument], f: Filters, *,
+            walk: bool = True) -> QuerySet[SearchDocument]:
+    """``qs`` in the order ``f.sort`` asks for (relevance needs a ``rank`` annotation and
+    words; otherwise newest first). ``walk=False`` orders by the same dates plus nothing,
+    which no index provides, so that PostgreSQL sorts the matches instead of walking a
+    date index backwards in search of sparse ones."""
+    uploaded, taken = F("uploaded_at"), F("taken_at")
+    if not walk:
+        uploaded = ExpressionWrapper(uploaded + Value(timedelta(0)),
+                                     output_field=DateTimeField())
+        taken = ExpressionWrapper(taken + Value(timedelta(0)), output_field=DateTimeField())
+    if f.sort == "relevance" and f.q.strip():
+        return qs.order_by("-rank", uploaded.desc(), "pk")
+    if f.sort == "taken":
+        return qs.order_by(taken.desc(nulls_last=True), uploaded.desc(), "pk")
+    return qs.order_by(uploaded.desc(), "pk")
+
+
+# What the result grid shows of a photo (templates/catalog/_grid.html); the rest of the
+# row (EXIF, the search document, ...) stays in the database.
+GRID_FIELDS = ("title", "width", "height", "group", "group__name", "owner",
+               "owner__credit_name", "owner__display_name")
+
+
+def grid_photos(photos: QuerySet[Photo], ids: list) -> list[Photo]:
+    """The photos of ``photos`` with these ids, in that order, with what the grid shows
+    (one query; none for no ids). An id not in ``photos`` is left out."""
+    if not ids:
+        return []
+    by_id = {str(p.pk): p for p in photos.filter(pk__in=ids)
+             .select_related("group", "owner").only(*GRID_FIELDS)}
+    return [by_id[str(i)] for i in ids if str(i) in by_id]
