@@ -33,3 +33,10 @@ def resident_member() -> User:
 def item(page, name: str):
     return page.locator(".upload-item").filter(has=page.locator(".upload-name",
                                                                  has_text=name))
+
+
+def sign_in(page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

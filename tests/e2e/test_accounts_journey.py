@@ -6,18 +6,13 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def nav(page) -> list[str]:
     return [t.strip() for t in page.locator("nav.site-nav a").all_inner_texts()]
-
-
-def sign_in(page, email: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_sign_up_verify_and_sign_in(page):

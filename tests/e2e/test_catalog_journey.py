@@ -12,7 +12,7 @@ from photolib.catalog.models import Download
 from photolib.catalog.rights import read_xmp
 from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People, Photo
-from tests.e2e.test_accounts_journey import sign_in
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_consent_journey import sign_out
 from tests.media_ingest.conftest import corpus_dir
 

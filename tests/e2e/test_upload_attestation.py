@@ -14,7 +14,7 @@ from PIL import Image
 
 from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People, Photo
-from tests.e2e.conftest import PASSWORD, item
+from tests.e2e.conftest import item, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,11 +31,8 @@ def jpegs(tmp_path):
     return paths
 
 
-def sign_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def sign_in_to_upload(page, user) -> None:
+    sign_in(page, user.email)
     page.get_by_text("Signed in as").wait_for()
     page.goto("/photos/upload/")
 
@@ -58,7 +55,7 @@ def answers(user) -> dict[str, str]:
 
 
 def test_nothing_is_preselected_and_no_answer_sends_nothing(page, resident_member, jpegs):
-    sign_in(page, resident_member)
+    sign_in_to_upload(page, resident_member)
     assert page.locator("input[name=people]:checked").count() == 0
     page.locator("input[type=file][name=file]").set_input_files([str(p) for p in jpegs[:2]])
     page.get_by_label(OWN_WORK_STATEMENT).check()
@@ -76,7 +73,7 @@ def test_nothing_is_preselected_and_no_answer_sends_nothing(page, resident_membe
 
 
 def test_answer_before_adding_files(page, resident_member, jpegs):
-    sign_in(page, resident_member)
+    sign_in_to_upload(page, resident_member)
     answer_for_all(page, People.CONSENTED)
     page.locator("input[type=file][name=file]").set_input_files([str(p) for p in jpegs[:2]])
     upload_and_wait(page, jpegs[:2])
@@ -84,7 +81,7 @@ def test_answer_before_adding_files(page, resident_member, jpegs):
 
 
 def test_answer_after_adding_files_applies_to_all(page, resident_member, jpegs):
-    sign_in(page, resident_member)
+    sign_in_to_upload(page, resident_member)
     page.locator("input[type=file][name=file]").set_input_files([str(p) for p in jpegs[:2]])
     row = item(page, jpegs[0].name)
     assert not row.locator(".upload-release").is_visible()
@@ -97,7 +94,7 @@ def test_answer_after_adding_files_applies_to_all(page, resident_member, jpegs):
 
 
 def test_one_photo_with_its_own_answer(page, resident_member, jpegs):
-    sign_in(page, resident_member)
+    sign_in_to_upload(page, resident_member)
     page.locator("input[type=file][name=file]").set_input_files([str(p) for p in jpegs])
     item(page, jpegs[1].name).locator(".upload-people").select_option(People.NONE)
     answer_for_all(page, People.CONSENTED)
@@ -117,7 +114,7 @@ def page_without_script(browser, live_server):
 
 def test_the_form_without_javascript(page_without_script, resident_member, jpegs):
     page = page_without_script
-    sign_in(page, resident_member)
+    sign_in_to_upload(page, resident_member)
     assert page.locator("input[name=people]:checked").count() == 0
     page.locator("input[type=file][name=file]").set_input_files([str(jpegs[0])])
     page.get_by_label("Title").fill("Fountain")

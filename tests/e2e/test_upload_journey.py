@@ -11,7 +11,7 @@ import pytest
 from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People, Photo
 from tests.conftest import TEST_OUTPUT
-from tests.e2e.conftest import PASSWORD, item
+from tests.e2e.conftest import item, sign_in
 from tests.media_ingest.conftest import corpus_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,10 +33,7 @@ def corpus_files():
 
 
 def test_drop_three_photos_and_a_hostile_file(page, resident_member, corpus_files):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(resident_member.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, resident_member.email)
     page.get_by_text("Signed in as").wait_for()
 
     page.get_by_role("link", name="Upload").first.click()
@@ -97,10 +94,7 @@ def test_drop_three_photos_and_a_hostile_file(page, resident_member, corpus_file
 
 
 def test_files_dropped_on_the_zone_join_the_list(page, resident_member):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(resident_member.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, resident_member.email)
     page.get_by_text("Signed in as").wait_for()
     page.goto("/photos/upload/")
     page.locator("[data-drop-zone]").evaluate("""zone => {
