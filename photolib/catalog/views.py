@@ -25,7 +25,9 @@ from photolib.catalog import search, services
 from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm
 from photolib.catalog.models import Collection
 from photolib.consent.models import USE_LABELS
+from photolib.consent.services import RequestContext
 from photolib.files import content_disposition, serve
+from photolib.http import client_ip, user_agent
 from photolib.photos import moderation
 from photolib.photos.models import Photo, Rendition
 
@@ -256,7 +258,9 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def withdraw_photo(request: HttpRequest, photo_id) -> HttpResponse:
     try:
-        photo = moderation.photo_withdraw(photo_id=photo_id, acting_user=request.user)
+        photo = moderation.photo_withdraw(
+            photo_id=photo_id, acting_user=request.user,
+            context=RequestContext(ip_address=client_ip(request), user_agent=user_agent(request)))
     except (Photo.DoesNotExist, ValueError) as exc:
         raise Http404("No such photo.") from exc
     except moderation.ModerationError as exc:

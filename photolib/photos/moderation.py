@@ -16,7 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from photolib.accounts.models import User
+from photolib.consent.services import RequestContext, consent_withdraw_photo
 from photolib.photos.models import ModerationEvent, Photo
+
+_NO_CONTEXT = RequestContext()  # callers without a request (tests, scripts)
 
 
 class ModerationError(Exception):
@@ -108,8 +111,13 @@ def photo_take_down(*, photo_id, acting_user: User, reason: str) -> Photo:
 
 
 @transaction.atomic
-def photo_withdraw(*, photo_id, acting_user: User) -> Photo:
-    """The owner withdraws one photo: it leaves the catalog at once, for good."""
+def photo_withdraw(*, photo_id, acting_user: User,
+                   context: RequestContext = _NO_CONTEXT) -> Photo:
+    """The owner withdraws one photo: it leaves the catalog at once, for good.
+
+    The withdrawal is also a consent-ledger record (``consent_withdraw_photo``,
+    with its own receipt mail) in the same transaction; ``context`` is where the
+    request came from."""
     photo = _locked(photo_id)
     if photo.owner_id != acting_user.pk:
         raise Photo.DoesNotExist  # not theirs: as if it did not exist
@@ -118,4 +126,7 @@ def photo_withdraw(*, photo_id, acting_user: User) -> Photo:
     photo.withdrawn_at = timezone.now()
     photo.save(update_fields=["withdrawn_at"])
     _event(photo, acting_user, ModerationEvent.Action.WITHDRAW)
+    consent_withdraw_photo(user=acting_user, group=photo.group,
+                           version=photo.agreement_version, photo_id=photo.pk,
+                           photo_title=photo.title, context=context)
     return photo
