@@ -175,7 +175,10 @@ class AgreementVersion(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if self.is_published:
+        # The stored row decides: an instance whose published_at was cleared in memory
+        # is still published.
+        if self.is_published or (self.pk and type(self).objects.filter(
+                pk=self.pk, published_at__isnull=False).exists()):
             raise AgreementImmutable(f"{self} is published and cannot be deleted.")
         return super().delete(*args, **kwargs)
 
