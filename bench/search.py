@@ -200,7 +200,7 @@ def seed_people(n_residents: int, rng: random.Random):
 
     from photolib.accounts.models import User
     from photolib.consent import services
-    from photolib.consent.models import CommunityGroup
+    from photolib.consent.models import CollectionMethod, CommunityGroup
 
     roles = {g.name: g for g in Group.objects.all()}
 
@@ -227,9 +227,10 @@ def seed_people(n_residents: int, rng: random.Random):
         u = user(f"resident{i}@bench.example.org", "resident", name)
         record = services.consent_grant(user=u, group=group, version_id=version.pk,
                                         statements_affirmed=list(version.statements),
-                                        context=context)
+                                        method=CollectionMethod.SEED, context=context)
         if i >= n_residents:  # granted, then withdrew: they own no photo
-            services.consent_withdraw(user=u, group=group, context=context)
+            services.consent_withdraw(user=u, group=group, method=CollectionMethod.SEED,
+                                      context=context)
         else:
             residents.append((u, record))
     return {"admin": admin, "marketing": marketing, "group": group, "version": version,

@@ -78,7 +78,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from photolib.accounts.models import User
 from photolib.consent import services
-from photolib.consent.models import CommunityGroup
+from photolib.consent.models import CollectionMethod, CommunityGroup
 group = CommunityGroup.objects.create(name="Bench", slug="bench")
 draft = services.agreement_create_draft(group=group, acting_user=None, text="Bench.",
                                         permitted_uses=["web"])
@@ -87,7 +87,7 @@ user = User.objects.create_user("bench@example.org", None, display_name="Bench",
                                 credit_name="Bench", email_verified_at=timezone.now())
 user.groups.add(Group.objects.get(name="resident"))
 services.consent_grant(user=user, group=group, version_id=version.pk,
-                       statements_affirmed=version.statements,
+                       statements_affirmed=version.statements, method=CollectionMethod.SEED,
                        context=services.RequestContext(ip_address="127.0.0.1"))
 session = SessionStore()
 session["_auth_user_id"] = str(user.pk)

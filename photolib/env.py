@@ -7,6 +7,8 @@ value cannot be understood, so a bad deployment fails at start-up, not later.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,3 +54,16 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r}; expected one of: {', '.join(choices)}.")
     return value
+
+
+def management_command(argv: list[str] | None = None) -> str:
+    """The Django command this process was started to run (``manage.py NAME``,
+    ``django-admin NAME`` or ``python -m django NAME``), or ``""`` for anything
+    else (gunicorn, celery, pytest)."""
+    argv = sys.argv if argv is None else argv
+    if len(argv) < 2:
+        return ""
+    program = Path(argv[0]).name
+    if program in {"manage.py", "django-admin"} or Path(argv[0]).parent.name == "django":
+        return argv[1]
+    return ""

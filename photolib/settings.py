@@ -17,7 +17,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from photolib.env import env_bool, env_choice, env_int, env_list, env_str
+from photolib.env import env_bool, env_choice, env_int, env_list, env_str, management_command
 from photolib.storage_config import filesystem_storages, s3_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,8 +123,21 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# DATABASE_URL is the runtime role the site and workers connect as. When
+# DATABASE_MIGRATE_URL is set, the commands that change the schema or grant
+# privileges connect as that owner role instead, for the whole process (their
+# data migrations and post-migrate hooks included); every other command and
+# process keeps the runtime role.
 DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
+DATABASE_MIGRATE_URL = env_str("DATABASE_MIGRATE_URL")
+OWNER_COMMANDS = ("migrate", "create_runtime_role")
+if DATABASE_MIGRATE_URL and not DATABASE_URL:
+    raise ImproperlyConfigured(
+        "DATABASE_MIGRATE_URL is set but DATABASE_URL is not: set DATABASE_URL to the runtime "
+        "role's connection (e.g. postgres://photolib_app:...@host:5432/photolib).")
+if DATABASE_MIGRATE_URL and management_command() in OWNER_COMMANDS:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_MIGRATE_URL, conn_max_age=0)}
+elif DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

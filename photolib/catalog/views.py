@@ -25,7 +25,9 @@ from photolib.catalog.errors import DownloadRefused, NotInCatalog
 from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm
 from photolib.catalog.models import Collection
 from photolib.consent.models import USE_LABELS
+from photolib.consent.services import RequestContext
 from photolib.files import content_disposition, serve
+from photolib.http import client_ip, user_agent
 from photolib.photos import moderation
 from photolib.photos.errors import PhotoNotFound, WrongState
 from photolib.photos.keys import RENDITION_KINDS, RENDITIONS
@@ -258,7 +260,9 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def withdraw_photo(request: HttpRequest, photo_id) -> HttpResponse:
     try:
-        photo = moderation.photo_withdraw(photo_id=photo_id, acting_user=request.user)
+        photo = moderation.photo_withdraw(
+            photo_id=photo_id, acting_user=request.user,
+            context=RequestContext(ip_address=client_ip(request), user_agent=user_agent(request)))
     except PhotoNotFound:
         raise  # a 404, from the middleware
     except WrongState as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from photolib.consent import selectors, services
-from photolib.consent.models import CommunityGroup
+from photolib.consent.models import CollectionMethod, CommunityGroup
 
 DEMO_TEXT = """EXAMPLE AGREEMENT FOR DEMONSTRATION ONLY. THIS IS NOT LEGAL ADVICE.
 
@@ -41,6 +41,7 @@ def seed(*, users: dict, stdout=None) -> None:
         services.consent_grant(
             user=resident, group=group, version_id=state.current_version.pk,
             statements_affirmed=list(state.current_version.statements),
+            method=CollectionMethod.SEED,  # a script, not the person, ticked these
             context=services.RequestContext(ip_address="127.0.0.1", user_agent="seed_demo"),
         )
     if stdout is not None:

@@ -27,6 +27,10 @@ class StatementsMissing(ConsentError):
     pass
 
 
+class MembershipChanged(ConsentError):
+    """The form shown (join or re-accept) no longer fits the person's standing."""
+
+
 class AgreementImmutable(ConsentError):
     status_code = 409
 

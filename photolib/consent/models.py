@@ -1,9 +1,13 @@
 """Groups, versioned agreements and the append-only, hash-chained consent ledger.
 
 An ``AgreementVersion`` is a draft until published; once published nothing about
-it changes. A ``ConsentRecord`` is never changed or deleted: the model and its
-queryset refuse, the admin is read-only, and on PostgreSQL a trigger (migration
-0002) refuses UPDATE and DELETE. Appends go through ``services.ledger_append``.
+it changes and it is never deleted: the model and its queryset refuse, the admin
+shows it read-only, and on PostgreSQL a trigger (migration 0004) refuses UPDATE
+and DELETE of a published row. A ``ConsentRecord`` is never changed or deleted:
+the model and its queryset refuse, the admin is read-only, and on PostgreSQL a
+trigger (migration 0002) refuses UPDATE and DELETE. Appends go through
+``services.ledger_append``. Each record names how it was collected, from the
+fixed vocabulary ``CollectionMethod``.
 """
 
 from __future__ import annotations
@@ -32,8 +36,32 @@ USES: tuple[tuple[str, str], ...] = (
 )
 USE_LABELS = dict(USES)
 
-# Record-keeping: how consent was collected, named on every record and receipt.
-COLLECTION_METHOD = "web form: full agreement shown, each statement ticked separately"
+
+
+class CollectionMethod(models.TextChoices):
+    """How a record was collected: the code path that appended it, named on every
+    record (covered by its hash) and on every receipt. The statements affirmed are
+    stored beside it, so "each statement ticked" names which ones."""
+
+    JOIN_FORM = "join_form", (
+        "Join form: the full agreement shown, each of its statements ticked separately")
+    REACCEPT_FORM = "reaccept_form", (
+        "Re-acceptance form: a member shown the new agreement version in full, each of its "
+        "statements ticked separately")
+    WITHDRAW_BUTTON = "withdraw_button", (
+        "Withdrawal page: “Withdraw consent” button pressed on a page that states the effect")
+    PHOTO_WITHDRAW_BUTTON = "photo_withdraw_button", (
+        "My photos: “Withdraw photo” button for this one photo, confirmed in a dialogue")
+    SEED = "seed", (
+        "Recorded by a script (demo seed or data migration), not by the person on a form")
+
+
+def collection_method_label(value: str) -> str:
+    """The human label of a collection method's stored value (receipts print it)."""
+    try:
+        return CollectionMethod(value).label
+    except ValueError:
+        return value
 
 
 class CommunityGroup(models.Model):
@@ -64,6 +92,16 @@ class AgreementVersionQuerySet(models.QuerySet):
         if self.filter(published_at__isnull=False).exists():
             raise AgreementImmutable("A published agreement version cannot be changed.")
         return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(published_at__isnull=False).exists():
+            raise AgreementImmutable("A published agreement version cannot be deleted.")
+        return super().delete()
+
+    def _raw_delete(self, using):  # used by cascades: refused for published rows as well
+        if self.filter(published_at__isnull=False).exists():
+            raise AgreementImmutable("A published agreement version cannot be deleted.")
+        return super()._raw_delete(using)
 
 
 def default_statements() -> list[str]:
@@ -137,7 +175,10 @@ class AgreementVersion(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if self.is_published:
+        # The stored row decides: an instance whose published_at was cleared in memory
+        # is still published.
+        if self.is_published or (self.pk and type(self).objects.filter(
+                pk=self.pk, published_at__isnull=False).exists()):
             raise AgreementImmutable(f"{self} is published and cannot be deleted.")
         return super().delete(*args, **kwargs)
 
@@ -203,13 +244,26 @@ class ConsentRecordQuerySet(models.QuerySet):
     def withdrawals(self) -> ConsentRecordQuerySet:
         return self.filter(action=ConsentRecord.Action.WITHDRAW)
 
+    def membership_events(self) -> ConsentRecordQuerySet:
+        """Grants and group withdrawals: the records that decide who is a member."""
+        return self.filter(action__in=ConsentRecord.MEMBERSHIP_ACTIONS)
+
 
 class ConsentRecord(models.Model):
-    """One GRANT or WITHDRAW, chained to the record before it by SHA-256."""
+    """One GRANT, WITHDRAW (of the group consent) or WITHDRAW_PHOTO (of one photo),
+    chained to the record before it by SHA-256.
+
+    A WITHDRAW_PHOTO record names the photo by its id as a plain UUID and its title
+    (consent sits below photos and does not know the model); it leaves the person's
+    membership as it was.
+    """
 
     class Action(models.TextChoices):
         GRANT = "GRANT", "Grant"
         WITHDRAW = "WITHDRAW", "Withdraw"
+        WITHDRAW_PHOTO = "WITHDRAW_PHOTO", "Withdraw one photo"
+
+    MEMBERSHIP_ACTIONS = (Action.GRANT, Action.WITHDRAW)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
@@ -221,12 +275,16 @@ class ConsentRecord(models.Model):
     agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT,
                                           related_name="records")
     agreement_text_sha256 = models.CharField(max_length=64)
-    action = models.CharField(max_length=8, choices=Action.choices)
+    action = models.CharField(max_length=16, choices=Action.choices)
     statements = models.JSONField(help_text="The exact statements affirmed (empty on withdrawal).")
+    photo_id = models.UUIDField(null=True, blank=True,
+                                help_text="The photo withdrawn (WITHDRAW_PHOTO only).")
+    photo_title = models.CharField(max_length=200, blank=True,
+                                   help_text="Its title then (WITHDRAW_PHOTO only).")
     created_at = models.DateTimeField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
-    collection_method = models.CharField(max_length=200, default=COLLECTION_METHOD)
+    collection_method = models.CharField(max_length=200, choices=CollectionMethod.choices)
     prev_hash = models.CharField(max_length=64, unique=True)
     record_hash = models.CharField(max_length=64, unique=True)
 
@@ -235,6 +293,15 @@ class ConsentRecord(models.Model):
     class Meta:
         ordering = ["sequence"]
         indexes = [models.Index(fields=["user", "group", "-sequence"], name="consent_member_idx")]
+        constraints = [
+            # A photo is named exactly on photo withdrawals.
+            models.CheckConstraint(
+                condition=(models.Q(action="WITHDRAW_PHOTO", photo_id__isnull=False)
+                           & ~models.Q(photo_title=""))
+                | (~models.Q(action="WITHDRAW_PHOTO") & models.Q(photo_id__isnull=True,
+                                                                  photo_title="")),
+                name="consent_photo_only_on_photo_withdrawal"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.subject_email} → {self.group_id}"
@@ -253,9 +320,17 @@ class ConsentRecord(models.Model):
     def delete(self, *args, **kwargs):
         raise LedgerImmutable("Consent records are append-only; they cannot be deleted.")
 
+    @property
+    def is_photo_withdrawal(self) -> bool:
+        return self.action == self.Action.WITHDRAW_PHOTO
+
     def canonical_fields(self) -> dict[str, Any]:
-        """Every field the hash covers, in a form that serialises identically anywhere."""
-        return {
+        """Every field the hash covers, in a form that serialises identically anywhere.
+
+        The photo's id and title are covered whenever either is set (photo
+        withdrawals), so adding, changing or removing them breaks the hash.
+        """
+        fields = {
             "id": str(self.id),
             "sequence": self.sequence,
             "user_id": self.user_id,
@@ -273,6 +348,11 @@ class ConsentRecord(models.Model):
             "collection_method": self.collection_method,
             "prev_hash": self.prev_hash,
         }
+        if self.photo_id is not None or self.photo_title:
+            fields["photo_id"] = (str(uuid.UUID(str(self.photo_id)))
+                                  if self.photo_id is not None else "")
+            fields["photo_title"] = self.photo_title
+        return fields
 
     def compute_hash(self) -> str:
         payload = json.dumps(self.canonical_fields(), sort_keys=True, ensure_ascii=False,

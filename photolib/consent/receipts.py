@@ -10,7 +10,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from photolib.consent.models import USE_LABELS, ConsentRecord
+from photolib.consent.models import USE_LABELS, ConsentRecord, collection_method_label
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
 
@@ -45,7 +45,7 @@ def receipt_json(record: ConsentRecord) -> dict[str, Any]:
         "version": KANTARA_VERSION,
         "jurisdiction": settings.CONTROLLER_JURISDICTION,
         "consentTimestamp": int(record.created_at.timestamp()),
-        "collectionMethod": record.collection_method,
+        "collectionMethod": collection_method_label(record.collection_method),
         "consentReceiptID": str(record.id),
         "language": "en",
         "piiPrincipalId": record.subject_email,
@@ -67,6 +67,9 @@ def receipt_json(record: ConsentRecord) -> dict[str, Any]:
         "spiCat": [],
         "extensions": {
             "action": record.action,
+            "collectionMethodCode": record.collection_method,
+            **({"photoWithdrawn": {"id": str(record.photo_id), "title": record.photo_title}}
+               if record.is_photo_withdrawal else {}),
             "consentTimestampISO": record.created_at.isoformat(timespec="seconds"),
             "group": record.group.name,
             "agreementVersion": version.number,
@@ -92,10 +95,16 @@ def receipt_context(record: ConsentRecord) -> dict[str, Any]:
     }
 
 
-def send_receipt_email(record: ConsentRecord) -> None:
+def receipt_subject(record: ConsentRecord) -> str:
+    if record.is_photo_withdrawal:
+        return f"Receipt for the withdrawal of your photo “{record.photo_title}”"
     kind = "consent" if record.action == ConsentRecord.Action.GRANT else "withdrawal"
+    return f"Receipt for your {kind}: {record.group.name}"
+
+
+def send_receipt_email(record: ConsentRecord) -> None:
     send_mail(
-        subject=f"Receipt for your {kind}: {record.group.name}",
+        subject=receipt_subject(record),
         message=render_to_string("consent/email/receipt.txt", receipt_context(record)),
         from_email=None,
         recipient_list=[record.subject_email],

@@ -15,7 +15,7 @@ class Membership:
 
     group: CommunityGroup
     current_version: AgreementVersion | None
-    latest: ConsentRecord | None  # the person's newest record for this group
+    latest: ConsentRecord | None  # the person's newest GRANT or WITHDRAW for this group
     grant: ConsentRecord | None  # their newest GRANT, if they are a member
 
     @property
@@ -34,7 +34,7 @@ class Membership:
 
 
 def membership(user, group: CommunityGroup) -> Membership:
-    latest = (ConsentRecord.objects.filter(user=user, group=group)
+    latest = (ConsentRecord.objects.membership_events().filter(user=user, group=group)
               .select_related("agreement_version").order_by("-sequence").first())
     grant = latest if latest is not None and latest.action == ConsentRecord.Action.GRANT else None
     return Membership(group=group, current_version=group.current_version(), latest=latest,

@@ -1,8 +1,10 @@
 """Writes on consent: publishing agreements, granting and withdrawing, the ledger.
 
-Callers: the consent views, the admin, ``seed_demo`` and tests. Each public
-function is one transaction; receipts are emailed only after it commits, by a task
-enqueued by name (this module never imports ``tasks``).
+Callers: the consent views, the admin, ``seed_demo``, ``photos.moderation`` (a
+photo's withdrawal) and tests. Each public function is one transaction (or joins
+the caller's); receipts are emailed only after it commits, by a task enqueued by name
+(this module never imports ``tasks``). Every append says how it was collected, from
+``CollectionMethod``: the caller names its own code path.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from photolib.accounts.models import User
 from photolib.celery import enqueue
 from photolib.consent import errors
 from photolib.consent.models import (
-    COLLECTION_METHOD,
     GENESIS_HASH,
     USE_LABELS,
     AgreementVersion,
+    CollectionMethod,
     CommunityGroup,
     ConsentRecord,
     LedgerHead,
@@ -37,6 +39,18 @@ class RequestContext:
     user_agent: str = ""
 
 
+# Which collection methods each action may state; anything else is a caller's bug.
+METHODS_FOR_ACTION: dict[str, frozenset[str]] = {
+    ConsentRecord.Action.GRANT: frozenset({CollectionMethod.JOIN_FORM,
+                                           CollectionMethod.REACCEPT_FORM,
+                                           CollectionMethod.SEED}),
+    ConsentRecord.Action.WITHDRAW: frozenset({CollectionMethod.WITHDRAW_BUTTON,
+                                              CollectionMethod.SEED}),
+    ConsentRecord.Action.WITHDRAW_PHOTO: frozenset({CollectionMethod.PHOTO_WITHDRAW_BUTTON,
+                                                    CollectionMethod.SEED}),
+}
+
+
 def ledger_append(
     *,
     user: User,
@@ -44,14 +58,23 @@ def ledger_append(
     version: AgreementVersion,
     action: str,
     statements: list[str],
+    method: str,
     context: RequestContext,
+    photo_id: uuid.UUID | None = None,
+    photo_title: str = "",
 ) -> ConsentRecord:
     """Append one record to the chain and return it.
 
     Must run inside the caller's transaction. The ledger head row is locked
     (``SELECT … FOR UPDATE``) for the rest of it, so concurrent appends queue up
     and the chain never forks; the unique ``prev_hash`` is a second guard.
+    Raises ``ValueError`` when ``method`` is not one ``action`` may state, or the
+    version is not a published version of ``group`` (callers' bugs, not people's).
     """
+    if method not in METHODS_FOR_ACTION.get(action, ()):
+        raise ValueError(f"collection method {method!r} does not fit action {action!r}")
+    if not version.is_published or version.group_id != group.pk:
+        raise ValueError(f"{version} is not a published version of {group}")
     head, _ = LedgerHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
     head = LedgerHead.objects.select_for_update().get(id=1)
     record = ConsentRecord(
@@ -68,7 +91,9 @@ def ledger_append(
         created_at=timezone.now(),
         ip_address=context.ip_address or None,
         user_agent=(context.user_agent or "")[:512],
-        collection_method=COLLECTION_METHOD,
+        collection_method=method,
+        photo_id=photo_id,
+        photo_title=photo_title,
         prev_hash=head.last_hash,
     )
     record.record_hash = record.compute_hash()
@@ -93,14 +118,20 @@ def consent_grant(
     group: CommunityGroup,
     version_id: int | str | None,
     statements_affirmed: list[str],
+    method: str,
     context: RequestContext,
 ) -> ConsentRecord:
     """Record that ``user`` accepts ``group``'s current agreement; return the GRANT.
 
-    Raises ``NotVerified``, ``NotCurrentVersion`` (the id named is not the group's
-    current published version: forged, stale or a draft), ``StatementsMissing``
-    (not every statement of that version affirmed, word for word) or
-    ``AlreadyMember`` (already granted under this version). Nothing is recorded then.
+    ``method`` is how the caller collected it: ``JOIN_FORM`` (the join view, for
+    someone not a member), ``REACCEPT_FORM`` (the same view, for a member under an
+    older version) or ``SEED`` (scripts). Raises ``NotVerified``,
+    ``NotCurrentVersion`` (the id named is not the group's current published
+    version: forged, stale or a draft), ``StatementsMissing`` (not every statement
+    of that version affirmed, word for word), ``AlreadyMember`` (already granted
+    under this version) or ``MembershipChanged`` (a form's method no longer fits:
+    the person joined or withdrew meanwhile). Nothing is recorded then.
+    ``ValueError`` for a method no grant may state.
     """
     if not user.is_verified:
         raise errors.NotVerified("Confirm your email address before joining a group.")
@@ -121,20 +152,29 @@ def consent_grant(
     if state.is_member and state.grant.agreement_version_id == current.pk:
         raise errors.AlreadyMember(f"You are already a member of {group} under version "
                                    f"{current.number} of its agreement.")
+    # The form the person saw must be the one their standing calls for, or the
+    # record would misstate how consent was collected.
+    if (method == CollectionMethod.JOIN_FORM and state.is_member) or (
+            method == CollectionMethod.REACCEPT_FORM and not state.is_member):
+        raise errors.MembershipChanged(
+            f"Your membership of {group} changed while this page was open; "
+            "read the agreement again and accept it there.")
     record = ledger_append(user=user, group=group, version=current,
                            action=ConsentRecord.Action.GRANT,
-                           statements=list(current.statements), context=context)
+                           statements=list(current.statements), method=method,
+                           context=context)
     _send_receipt_on_commit(record)
     return record
 
 
 @transaction.atomic
-def consent_withdraw(*, user: User, group: CommunityGroup, context: RequestContext
-                     ) -> ConsentRecord:
+def consent_withdraw(*, user: User, group: CommunityGroup, method: str,
+                     context: RequestContext) -> ConsentRecord:
     """Record that ``user`` withdraws consent for ``group``; return the WITHDRAW.
 
     It takes effect at once: every grant the person gave this group before it is
-    no longer in force. Raises ``NotMember`` when there is nothing to withdraw.
+    no longer in force. ``method``: ``WITHDRAW_BUTTON`` (the withdraw view) or
+    ``SEED``. Raises ``NotMember`` when there is nothing to withdraw.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     state = membership(user, group)
@@ -143,7 +183,40 @@ def consent_withdraw(*, user: User, group: CommunityGroup, context: RequestConte
                                "withdraw.")
     record = ledger_append(user=user, group=group, version=state.grant.agreement_version,
                            action=ConsentRecord.Action.WITHDRAW, statements=[],
-                           context=context)
+                           method=method, context=context)
+    _send_receipt_on_commit(record)
+    return record
+
+
+@transaction.atomic
+def consent_withdraw_photo(
+    *,
+    user: User,
+    group: CommunityGroup,
+    version: AgreementVersion,
+    photo_id: uuid.UUID | str,
+    photo_title: str,
+    context: RequestContext,
+    method: str = CollectionMethod.PHOTO_WITHDRAW_BUTTON,
+) -> ConsentRecord:
+    """Record that ``user`` withdraws one photo of theirs; return the WITHDRAW_PHOTO.
+
+    ``version`` is the agreement the photo was uploaded under, ``photo_id`` and
+    ``photo_title`` name the photo (consent does not import photos). The caller
+    (``photos.moderation.photo_withdraw``) has already checked the photo is the
+    person's and marks it withdrawn in the same transaction. The person's group
+    membership is unchanged. A receipt is emailed after commit. Raises
+    ``ValueError`` for an id that is not a UUID, an empty title, or a version
+    that is not a published version of ``group``.
+    """
+    photo_uuid = uuid.UUID(str(photo_id))
+    title = (photo_title or "").strip()
+    if not title:
+        raise ValueError("a photo withdrawal names the photo's title")
+    record = ledger_append(user=user, group=group, version=version,
+                           action=ConsentRecord.Action.WITHDRAW_PHOTO, statements=[],
+                           method=method, context=context, photo_id=photo_uuid,
+                           photo_title=title[:200])
     _send_receipt_on_commit(record)
     return record
 

@@ -14,7 +14,12 @@ from django.views.decorators.http import require_http_methods
 
 from photolib.consent import errors, receipts, selectors, services
 from photolib.consent.forms import JoinForm, RecordFilterForm
-from photolib.consent.models import AgreementVersion, CommunityGroup, ConsentRecord
+from photolib.consent.models import (
+    AgreementVersion,
+    CollectionMethod,
+    CommunityGroup,
+    ConsentRecord,
+)
 from photolib.http import client_ip, user_agent
 
 
@@ -60,10 +65,13 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_verified:
         error = "Confirm your email address before joining a group."
     elif request.method == "POST" and form.is_valid():
+        # A member under an older version was shown this page as a re-acceptance.
+        method = (CollectionMethod.REACCEPT_FORM if state.is_member
+                  else CollectionMethod.JOIN_FORM)
         try:
             record = services.consent_grant(
                 user=request.user, group=group, version_id=form.cleaned_data["version_id"],
-                statements_affirmed=form.affirmed(), context=_context(request))
+                statements_affirmed=form.affirmed(), method=method, context=_context(request))
         except errors.ConsentError as exc:
             error = str(exc)
         else:
@@ -85,6 +93,7 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         try:
             record = services.consent_withdraw(user=request.user, group=group,
+                                               method=CollectionMethod.WITHDRAW_BUTTON,
                                                context=_context(request))
         except errors.ConsentError as exc:
             error = str(exc)
@@ -170,7 +179,8 @@ class _Echo:
 
 CSV_COLUMNS = ("sequence", "id", "created_at", "action", "subject_email", "subject_name",
                "group", "agreement_version", "agreement_text_sha256", "statements",
-               "ip_address", "user_agent", "collection_method", "prev_hash", "record_hash")
+               "ip_address", "user_agent", "collection_method", "photo_id", "photo_title",
+               "prev_hash", "record_hash")
 
 
 @login_required
@@ -187,7 +197,8 @@ def record_export(request: HttpRequest) -> StreamingHttpResponse:
                 r.sequence, r.id, r.created_at.isoformat(), r.action, r.subject_email,
                 r.subject_name, r.group.name, r.agreement_version.number,
                 r.agreement_text_sha256, " | ".join(r.statements), r.ip_address or "",
-                r.user_agent, r.collection_method, r.prev_hash, r.record_hash])
+                r.user_agent, r.collection_method, r.photo_id or "", r.photo_title,
+                r.prev_hash, r.record_hash])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="consent-records.csv"'

@@ -23,12 +23,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from photolib.accounts.models import User
+from photolib.consent.services import RequestContext, consent_withdraw_photo
 from photolib.photos import errors
 from photolib.photos.models import ModerationEvent, Photo
 from photolib.photos.signals import announce, photo_approved, photo_taken_down, photo_withdrawn
 from photolib.photos.uploads import enqueue_ingest_on_commit
 
 MODERATE = "accounts.moderate"
+_NO_CONTEXT = RequestContext()  # callers without a request (tests, scripts)
 
 
 def _event(photo: Photo, actor: User, action: str, reason: str = "") -> ModerationEvent:
@@ -135,9 +137,14 @@ def photo_take_down(*, photo_id: uuid.UUID | str, acting_user: User, reason: str
 
 
 @transaction.atomic
-def photo_withdraw(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo:
+def photo_withdraw(*, photo_id: uuid.UUID | str, acting_user: User,
+                   context: RequestContext = _NO_CONTEXT) -> Photo:
     """The owner withdraws one photo: it leaves the catalog at once, for good. Someone
-    else's photo is ``PhotoNotFound`` (never leak it). Announces ``photo_withdrawn``."""
+    else's photo is ``PhotoNotFound`` (never leak it). Announces ``photo_withdrawn``.
+
+    The withdrawal is also a consent-ledger record (``consent_withdraw_photo``, with its
+    own receipt mail) in the same transaction; ``context`` is where the request came
+    from."""
     photo = _locked(photo_id)
     if photo.owner_id != acting_user.pk:
         raise errors.PhotoNotFound("No such photo.")
@@ -146,6 +153,9 @@ def photo_withdraw(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo:
     photo.withdrawn_at = timezone.now()
     photo.save(update_fields=["withdrawn_at"])
     _event(photo, acting_user, ModerationEvent.Action.WITHDRAW)
+    consent_withdraw_photo(user=acting_user, group=photo.group,
+                           version=photo.agreement_version, photo_id=photo.pk,
+                           photo_title=photo.title, context=context)
     announce(photo_withdrawn, photo.pk)
     return photo
 

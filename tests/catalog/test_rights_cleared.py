@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from photolib.catalog import search, services
+from photolib.consent.models import CollectionMethod
 from photolib.consent.services import RequestContext, consent_withdraw
 from photolib.photos import moderation
 from photolib.photos.models import People, Photo, PhotoAttestation
@@ -40,14 +41,16 @@ def _ingest_unfinished(photo, world):
 
 
 def _consent_withdrawn(photo, world):
-    consent_withdraw(user=world["resident"], group=world["group"], context=RequestContext())
+    consent_withdraw(user=world["resident"], group=world["group"],
+                     method=CollectionMethod.WITHDRAW_BUTTON, context=RequestContext())
 
 
 def _withdrawn_then_rejoined(photo, world):
     """Re-joining later does not revive photos shared under the withdrawn grant."""
     from tests.consent.conftest import grant
 
-    consent_withdraw(user=world["resident"], group=world["group"], context=RequestContext())
+    consent_withdraw(user=world["resident"], group=world["group"],
+                     method=CollectionMethod.WITHDRAW_BUTTON, context=RequestContext())
     grant(world["resident"], world["group"])
 
 
@@ -69,6 +72,10 @@ def _people_without_required_release(photo, world):
     from django.db import connection
 
     with connection.cursor() as cursor:  # agreements are immutable: raw SQL sets up the case
+        if connection.vendor == "postgresql":  # as the superuser, inside the test's transaction
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE consent_agreementversion "
+                           "DISABLE TRIGGER consent_agreement_published_immutable")
         cursor.execute("UPDATE consent_agreementversion SET release_required_for_people = %s "
                        "WHERE id = %s", [True, photo.agreement_version_id])
 

@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from photolib.accounts.models import User
 from photolib.consent import services
-from photolib.consent.models import CommunityGroup
+from photolib.consent.models import CollectionMethod, CommunityGroup
+from photolib.consent.selectors import membership
 
 TEXT_V1 = "Version one of the agreement.\nYou license your photos to the city."
 
@@ -27,9 +28,14 @@ def publish(group: CommunityGroup, text: str = TEXT_V1, **terms):
 
 
 def grant(user, group, context=None):
+    """Accept the current version as the join page does: the join form for a newcomer,
+    the re-acceptance form for a member under an older version."""
     version = group.current_version()
+    method = (CollectionMethod.REACCEPT_FORM if membership(user, group).is_member
+              else CollectionMethod.JOIN_FORM)
     return services.consent_grant(
         user=user, group=group, version_id=version.pk, statements_affirmed=version.statements,
+        method=method,
         context=context or services.RequestContext(ip_address="203.0.113.7", user_agent="pytest"))
 
 

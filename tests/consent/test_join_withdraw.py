@@ -71,7 +71,8 @@ def test_join_records_a_grant_shows_the_receipt_and_emails_it(
     body = mail.outbox[0].body
     assert mail.outbox[0].to == [resident.email]
     for fact in (str(record.id), group.name, "Agreement version:   1", version.text_sha256,
-                 record.created_at.isoformat(timespec="seconds"), record.collection_method,
+                 record.created_at.isoformat(timespec="seconds"),
+                 record.get_collection_method_display(),
                  "Example City (demo)", "Websites, Social media", "How to withdraw",
                  *version.statements):
         assert fact in body, fact

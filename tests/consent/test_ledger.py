@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from photolib.consent.errors import LedgerImmutable
 from photolib.consent.ledger import verify_ledger
-from photolib.consent.models import GENESIS_HASH, ConsentRecord
+from photolib.consent.models import GENESIS_HASH, CollectionMethod, ConsentRecord
 from photolib.consent.services import consent_withdraw
 from tests.consent.conftest import grant, make_user
 
@@ -20,7 +20,8 @@ def test_records_chain_by_hash(group, resident):
     other = make_user("sam@example.org")
     first = grant(resident, group)
     second = grant(other, group)
-    third = consent_withdraw(user=resident, group=group, context=first_context())
+    third = consent_withdraw(user=resident, group=group,
+                             method=CollectionMethod.WITHDRAW_BUTTON, context=first_context())
     assert first.prev_hash == GENESIS_HASH
     assert second.prev_hash == first.record_hash
     assert third.prev_hash == second.record_hash

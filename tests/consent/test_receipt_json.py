@@ -5,6 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from photolib.consent.models import CollectionMethod
 from photolib.consent.services import RequestContext, consent_withdraw
 from tests.consent.conftest import grant
 
@@ -32,7 +33,8 @@ def test_receipt_json_has_every_field_with_the_right_values(client, group, resid
     assert data["version"] == "KI-CR-v1.1.0"
     assert data["jurisdiction"] == settings.CONTROLLER_JURISDICTION
     assert data["consentTimestamp"] == int(record.created_at.timestamp())
-    assert data["collectionMethod"] == record.collection_method
+    assert data["collectionMethod"] == record.get_collection_method_display()
+    assert data["extensions"]["collectionMethodCode"] == "join_form"
     assert data["consentReceiptID"] == str(record.id)
     assert data["language"] == "en"
     assert data["piiPrincipalId"] == resident.email
@@ -62,7 +64,8 @@ def test_receipt_json_has_every_field_with_the_right_values(client, group, resid
 
 def test_withdrawal_has_its_own_receipt(client, group, resident):
     grant(resident, group)
-    withdrawal = consent_withdraw(user=resident, group=group, context=RequestContext())
+    withdrawal = consent_withdraw(user=resident, group=group,
+                                  method=CollectionMethod.WITHDRAW_BUTTON, context=RequestContext())
     client.force_login(resident)
     data = fetch(client, withdrawal)
     assert data["consentReceiptID"] == str(withdrawal.id)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from photolib.consent import services
 from photolib.consent.errors import AgreementImmutable
-from photolib.consent.models import AgreementVersion, CommunityGroup
+from photolib.consent.models import AgreementVersion, CollectionMethod, CommunityGroup
 from tests.consent.conftest import grant, make_user, publish
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +21,7 @@ def ledger(group, resident):
     sam = make_user("sam@example.org")
     records = [grant(resident, group), grant(sam, group), grant(resident, parks)]
     records.append(services.consent_withdraw(user=sam, group=group,
+                                             method=CollectionMethod.WITHDRAW_BUTTON,
                                              context=services.RequestContext()))
     return records
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from photolib.accounts.models import User
 from photolib.consent import services as consent_services
-from photolib.consent.models import CommunityGroup
+from photolib.consent.models import CollectionMethod, CommunityGroup
 
 PASSWORD = "a-long-test-passphrase"
 
@@ -26,6 +26,7 @@ def resident_member() -> User:
     user.groups.add(Group.objects.get(name="resident"))
     consent_services.consent_grant(
         user=user, group=group, version_id=version.pk, statements_affirmed=version.statements,
+        method=CollectionMethod.SEED,
         context=consent_services.RequestContext(ip_address="127.0.0.1"))
     return user
 

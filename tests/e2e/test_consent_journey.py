@@ -92,3 +92,9 @@ def test_join_withdraw_and_accept_a_new_version(page):
     assert latest.agreement_version.number == 2
     page.goto("/groups/city-community-photos/")
     assert page.locator(".notice").count() == 0
+    # Each record names the page it came from; the seeded resident's, the script.
+    assert [r.collection_method for r in ConsentRecord.objects.filter(user=lena)
+            .order_by("sequence")] == ["join_form", "withdraw_button", "join_form",
+                                       "reaccept_form"]
+    assert ConsentRecord.objects.get(user__email="resident@example.org").collection_method == (
+        "seed")

@@ -18,7 +18,7 @@ from PIL import Image
 
 from photolib.accounts.models import User
 from photolib.consent import services as consent_services
-from photolib.consent.models import CommunityGroup
+from photolib.consent.models import CollectionMethod, CommunityGroup
 from photolib.photos import uploads
 from photolib.photos.models import People, Photo
 from tests.conftest import free_port
@@ -115,7 +115,7 @@ def join(user: User, group: CommunityGroup):
     version = group.current_version()
     return consent_services.consent_grant(user=user, group=group, version_id=version.pk,
                                           statements_affirmed=list(version.statements),
-                                          context=CONTEXT)
+                                          method=CollectionMethod.SEED, context=CONTEXT)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from photolib.consent import services as consent_services
+from photolib.consent.models import CollectionMethod
 from photolib.photos import errors, keys
 from photolib.photos.models import People, Photo, PhotoAttestation, Tag
 from tests.photos.conftest import (
@@ -170,7 +171,8 @@ def test_only_verified_residents_with_a_current_grant_may_upload(make_user, grou
         if who != "not_member":
             join(user, group)
         if who == "withdrawn":
-            consent_services.consent_withdraw(user=user, group=group, context=CONTEXT)
+            consent_services.consent_withdraw(user=user, group=group, context=CONTEXT,
+                                              method=CollectionMethod.WITHDRAW_BUTTON)
         if who == "old_version":
             publish(group, term_years=1)
     with pytest.raises(errors.NotAllowed) as refused:
