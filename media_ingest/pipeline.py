@@ -175,6 +175,11 @@ def process(
     )
 
 
+def _rejection(exc: BaseException, reason: str, code: str, detail: str | None) -> dict[str, Any]:
+    return {"status": "rejected", "reason": reason, "error": type(exc).__name__, "code": code,
+            "detail": detail}
+
+
 def inspect(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Run :func:`process` on a local file and describe the verdict; never raises.
 
@@ -192,29 +197,13 @@ def inspect(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> di
             result = process(fileobj, limits)
         summary.update(status="accepted", **result.as_dict())
     except IngestError as exc:
-        summary.update(
-            status="rejected",
-            reason=exc.reason,
-            error=type(exc).__name__,
-            code=exc.code,
-            detail=exc.detail,
-        )
+        summary.update(_rejection(exc, exc.reason, exc.code, exc.detail))
     except OSError as exc:
-        summary.update(
-            status="rejected",
-            reason="The file could not be read.",
-            error=type(exc).__name__,
-            code="unreadable",
-            detail=str(exc)[:500],
-        )
+        summary.update(_rejection(exc, "The file could not be read.", "unreadable",
+                                  str(exc)[:500]))
     except Exception as exc:
         logger.exception("inspect: unexpected error on %s", target)
-        summary.update(
-            status="rejected",
-            reason="This file could not be processed.",
-            error=type(exc).__name__,
-            code="unexpected_error",
-            detail=str(exc)[:500],
-        )
+        summary.update(_rejection(exc, "This file could not be processed.", "unexpected_error",
+                                  str(exc)[:500]))
     summary["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     return summary
