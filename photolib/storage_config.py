@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 ALIASES = ("originals", "renditions")
+# Signed ledger checkpoints: append-only, never served, kept apart from the photos.
+EVIDENCE = "evidence"
 PRESIGNED_URL_SECONDS = 300
 
 
@@ -23,6 +25,9 @@ def filesystem_storages(var_dir: Path) -> dict:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                     "OPTIONS": {"location": Path(var_dir) / "media"}},
         **local,
+        EVIDENCE: {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                   "OPTIONS": {"location": Path(var_dir) / EVIDENCE, "base_url": None,
+                               "allow_overwrite": False}},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
@@ -35,8 +40,13 @@ def s3_storages(
     access_key: str | None = None,
     secret_key: str | None = None,
     addressing_style: str | None = None,
+    evidence_bucket: str | None = None,
 ) -> dict:
     """Private objects, SSE on every write, presigned URLs of five minutes.
+
+    The ``evidence`` alias writes to ``evidence_bucket`` (default: ``bucket``) under
+    ``evidence/``; in production that is a bucket of its own with versioning and
+    Object Lock, so a checkpoint once written cannot be replaced or removed.
 
     Memory stays flat for large files: uploads go up in 5 MB parts, at most two in
     flight and two buffered, and a file opened for reading spills to a temporary
@@ -67,5 +77,8 @@ def s3_storages(
                     "OPTIONS": {**options, "location": "media"}},
         **{alias: {"BACKEND": "storages.backends.s3.S3Storage",
                    "OPTIONS": {**options, "location": alias}} for alias in ALIASES},
+        EVIDENCE: {"BACKEND": "storages.backends.s3.S3Storage",
+                   "OPTIONS": {**options, "bucket_name": evidence_bucket or bucket,
+                               "location": EVIDENCE}},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
