@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from photolib.accounts.models import User
-from photolib.consent import errors
+from photolib.consent import errors, evidence
 from photolib.consent.models import (
     COLLECTION_METHOD,
     GENESIS_HASH,
@@ -47,7 +48,8 @@ def ledger_append(
 
     Must run inside the caller's transaction. The ledger head row is locked
     (``SELECT … FOR UPDATE``) for the rest of it, so concurrent appends queue up
-    and the chain never forks; the unique ``prev_hash`` is a second guard.
+    and the chain never forks; the unique ``prev_hash`` is a second guard. Once it
+    commits, a signed checkpoint of the new head goes to the evidence store.
     """
     head, _ = LedgerHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
     head = LedgerHead.objects.select_for_update().get(id=1)
@@ -73,6 +75,8 @@ def ledger_append(
     head.last_sequence = record.sequence
     head.last_hash = record.record_hash
     head.save(update_fields=["last_sequence", "last_hash"])
+    transaction.on_commit(partial(evidence.checkpoint_after_append, sequence=record.sequence,
+                                  head_hash=record.record_hash))
     return record
 
 
