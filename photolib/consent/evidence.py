@@ -133,12 +133,18 @@ def verify_checkpoints() -> CheckpointVerification:
     signed by another key), one naming another sequence than its file name, one
     beyond the chain's end (the newest records were deleted and the head moved
     back), one whose head hash differs from the record at its sequence (records
-    were rewritten). Records with no checkpoint are listed in ``missing``.
+    were rewritten), and an evidence store that cannot be read at all. Records
+    with no checkpoint are listed in ``missing``.
     """
     storage = storages[EVIDENCE]
     result = CheckpointVerification()
     result.chain_end = ConsentRecord.objects.aggregate(end=Max("sequence"))["end"] or 0
-    stored = _stored_names()
+    try:
+        stored = _stored_names()
+    except Exception as exc:  # any backend's failure (OSError, botocore's errors) is reported
+        result.problems.append(f"the evidence store ('{EVIDENCE}') cannot be read "
+                               f"({type(exc).__name__}: {exc}); no checkpoint was checked")
+        return result
     hashes = dict(ConsentRecord.objects.filter(sequence__in=[s for s, _ in stored])
                   .values_list("sequence", "record_hash"))
     seen: set[int] = set()
