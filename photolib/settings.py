@@ -78,10 +78,19 @@ def _signing_key_pem() -> bytes:
             f"PHOTOLIB_PROFILE=production needs the city's signing key: {how}.")
     else:
         generated = VAR_DIR / "dev-signing-key.pem"
+        generated.parent.mkdir(parents=True, exist_ok=True)
         if not generated.exists():
-            generated.parent.mkdir(parents=True, exist_ok=True)
-            generated.write_bytes(generate_private_pem())
-            generated.chmod(0o600)
+            # Written whole under a private name, then linked into place, which fails if
+            # it exists: a web process and a worker starting together agree on one key.
+            draft = generated.with_name(f".{generated.name}.{os.getpid()}")
+            draft.write_bytes(generate_private_pem())
+            draft.chmod(0o600)
+            try:
+                os.link(draft, generated)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
         raw, source = generated.read_bytes(), str(generated)
     try:
         return read_private_pem(raw)
