@@ -17,6 +17,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from photolib.consent.signing import generate_private_pem, read_private_pem
 from photolib.env import env_bool, env_choice, env_int, env_list, env_str, management_command
 from photolib.storage_config import filesystem_storages, s3_storages
 
@@ -50,6 +51,56 @@ if not SECRET_KEY:
         )
     SECRET_KEY = _development_secret()
 
+
+def _signing_key_pem() -> bytes:
+    """The city's Ed25519 key (PEM) for signed checkpoints and receipts.
+
+    ``PHOTOLIB_SIGNING_KEY_FILE`` (a path) wins over ``PHOTOLIB_SIGNING_KEY`` (the PEM
+    itself); with neither, development generates one into var/ and production refuses.
+    """
+    how = ("generate one with `openssl genpkey -algorithm ed25519 -out "
+           "/etc/photolib/signing-key.pem` (chmod 600, readable by the site's user only) and "
+           "set PHOTOLIB_SIGNING_KEY_FILE=/etc/photolib/signing-key.pem, or put the PEM "
+           "itself in PHOTOLIB_SIGNING_KEY. Keep a backup: receipts and checkpoints signed "
+           "with it can only be verified against its public key")
+    path, inline = env_str("PHOTOLIB_SIGNING_KEY_FILE"), env_str("PHOTOLIB_SIGNING_KEY")
+    if path:
+        try:
+            raw, source = Path(path).read_bytes(), f"PHOTOLIB_SIGNING_KEY_FILE={path}"
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"PHOTOLIB_SIGNING_KEY_FILE={path} cannot be read ({exc.strerror}); {how}."
+            ) from exc
+    elif inline:
+        raw, source = inline.encode(), "PHOTOLIB_SIGNING_KEY"
+    elif PRODUCTION:
+        raise ImproperlyConfigured(
+            f"PHOTOLIB_PROFILE=production needs the city's signing key: {how}.")
+    else:
+        generated = VAR_DIR / "dev-signing-key.pem"
+        generated.parent.mkdir(parents=True, exist_ok=True)
+        if not generated.exists():
+            # Written whole under a private name, then linked into place, which fails if
+            # it exists: a web process and a worker starting together agree on one key.
+            draft = generated.with_name(f".{generated.name}.{os.getpid()}")
+            draft.write_bytes(generate_private_pem())
+            draft.chmod(0o600)
+            try:
+                os.link(draft, generated)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        raw, source = generated.read_bytes(), str(generated)
+    try:
+        return read_private_pem(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"The signing key in {source} is unusable: {exc}; {how}."
+                                   ) from exc
+
+
+PHOTOLIB_SIGNING_KEY_PEM = _signing_key_pem()
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
@@ -64,6 +115,7 @@ CONTROLLER_NAME = env_str("PHOTOLIB_CONTROLLER_NAME", "Example City (demo)")
 CONTROLLER_CONTACT = env_str("PHOTOLIB_CONTROLLER_CONTACT", "privacy@example.org")
 CONTROLLER_ADDRESS = env_str("PHOTOLIB_CONTROLLER_ADDRESS", "City Hall, 1 Main Street")
 CONTROLLER_JURISDICTION = env_str("PHOTOLIB_JURISDICTION", "EU")
+CONTROLLER_PHONE = env_str("PHOTOLIB_CONTROLLER_PHONE", "+1-555-0100 (demo)")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -189,6 +241,19 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "photolib" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
+
+
+def _evidence_bucket() -> str | None:
+    """The bucket for signed ledger checkpoints: its own, with Object Lock, in production."""
+    bucket = env_str("PHOTOLIB_EVIDENCE_BUCKET")
+    if PRODUCTION and not bucket:
+        raise ImproperlyConfigured(
+            "PHOTOLIB_PROFILE=production with PHOTOLIB_STORAGE=s3 needs "
+            "PHOTOLIB_EVIDENCE_BUCKET: a separate bucket created with versioning and Object "
+            "Lock (see infra/evidence-bucket.md) for the signed ledger checkpoints.")
+    return bucket or None
+
+
 if STORAGE_BACKEND == "s3":
     AWS_STORAGE_BUCKET_NAME = env_str("PHOTOLIB_S3_BUCKET")
     if not AWS_STORAGE_BUCKET_NAME:
@@ -202,6 +267,7 @@ if STORAGE_BACKEND == "s3":
         access_key=env_str("PHOTOLIB_S3_ACCESS_KEY_ID") or None,
         secret_key=env_str("PHOTOLIB_S3_SECRET_ACCESS_KEY") or None,
         addressing_style=env_str("PHOTOLIB_S3_ADDRESSING_STYLE") or None,
+        evidence_bucket=_evidence_bucket(),
     )
 else:
     STORAGES = filesystem_storages(VAR_DIR)

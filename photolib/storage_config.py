@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 # The storage aliases, named once. Each app owns its own: ``photos`` the originals (and
-# signed releases) and the renditions, ``catalog`` the download copies it hands out.
+# signed releases) and the renditions, ``catalog`` the download copies it hands out,
+# ``consent`` the signed ledger checkpoints (append-only, never served, kept apart).
 ORIGINALS = "originals"
 RENDITIONS = "renditions"
 DOWNLOADS = "downloads"
 ALIASES = (ORIGINALS, RENDITIONS, DOWNLOADS)
+EVIDENCE = "evidence"
 PRESIGNED_URL_SECONDS = 300
 
 
@@ -28,6 +30,9 @@ def filesystem_storages(var_dir: Path) -> dict:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                     "OPTIONS": {"location": Path(var_dir) / "media"}},
         **local,
+        EVIDENCE: {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                   "OPTIONS": {"location": Path(var_dir) / EVIDENCE, "base_url": None,
+                               "allow_overwrite": False}},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
@@ -40,8 +45,13 @@ def s3_storages(
     access_key: str | None = None,
     secret_key: str | None = None,
     addressing_style: str | None = None,
+    evidence_bucket: str | None = None,
 ) -> dict:
     """Private objects, SSE on every write, presigned URLs of five minutes.
+
+    The ``evidence`` alias writes to ``evidence_bucket`` (default: ``bucket``) under
+    ``evidence/``; in production that is a bucket of its own with versioning and
+    Object Lock, so a checkpoint once written cannot be replaced or removed.
 
     Memory stays flat for large files: uploads go up in 5 MB parts, at most two in
     flight and two buffered, and a file opened for reading spills to a temporary
@@ -72,5 +82,8 @@ def s3_storages(
                     "OPTIONS": {**options, "location": "media"}},
         **{alias: {"BACKEND": "storages.backends.s3.S3Storage",
                    "OPTIONS": {**options, "location": alias}} for alias in ALIASES},
+        EVIDENCE: {"BACKEND": "storages.backends.s3.S3Storage",
+                   "OPTIONS": {**options, "bucket_name": evidence_bucket or bucket,
+                               "location": EVIDENCE}},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }

@@ -286,6 +286,7 @@ def celery_worker(redis_url: str, transactional_db, _file_storage: Path, tmp_pat
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "PHOTOLIB_VAR_DIR": str(_file_storage),
             "SECRET_KEY": settings.SECRET_KEY,  # links the worker signs must verify here
+            "PHOTOLIB_SIGNING_KEY": settings.PHOTOLIB_SIGNING_KEY_PEM.decode(),  # receipts too
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }

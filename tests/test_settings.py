@@ -6,7 +6,10 @@ import sys
 
 import pytest
 
+from photolib.consent.signing import generate_private_pem
 from tests.conftest import REPO
+
+SIGNING_KEY = generate_private_pem().decode()
 
 PRODUCTION = {
     "PHOTOLIB_PROFILE": "production",
@@ -19,6 +22,8 @@ PRODUCTION = {
     "PHOTOLIB_STORAGE": "s3",
     "PHOTOLIB_S3_BUCKET": "city-photos",
     "PHOTOLIB_S3_REGION": "eu-central-1",
+    "PHOTOLIB_EVIDENCE_BUCKET": "city-photos-evidence",
+    "PHOTOLIB_SIGNING_KEY": SIGNING_KEY,
 }
 SETTINGS_VARS = (
     "PHOTOLIB_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_", "EMAIL_",
@@ -38,12 +43,50 @@ def test_check_deploy_reports_zero_issues_in_the_production_profile():
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST",
+                                     "PHOTOLIB_EVIDENCE_BUCKET"])
 def test_production_refuses_to_start_without_its_essentials(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = run_manage(env, "check")
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and missing in result.stderr
+
+
+def test_production_refuses_to_start_without_the_signing_key_and_says_how_to_make_one():
+    env = {k: v for k, v in PRODUCTION.items() if k != "PHOTOLIB_SIGNING_KEY"}
+    result = run_manage(env, "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "openssl genpkey -algorithm ed25519" in result.stderr
+    assert "PHOTOLIB_SIGNING_KEY_FILE" in result.stderr and "PHOTOLIB_SIGNING_KEY" in result.stderr
+
+
+def test_the_signing_key_comes_from_a_file_or_the_environment(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
+
+    probe = ("from photolib.consent.signing import city_key; print(city_key().kid)")
+    key_file = tmp_path / "signing-key.pem"
+    key_file.write_text(SIGNING_KEY)
+    env = {k: v for k, v in PRODUCTION.items() if k != "PHOTOLIB_SIGNING_KEY"}
+    from_file = run_manage({**env, "PHOTOLIB_SIGNING_KEY_FILE": str(key_file)},
+                           "shell", "--no-imports", "-c", probe)
+    assert from_file.returncode == 0, from_file.stderr
+    one_line = SIGNING_KEY.strip().replace("\n", "\\n")  # how a one-line .env carries it
+    from_env = run_manage({**env, "PHOTOLIB_SIGNING_KEY": one_line},
+                          "shell", "--no-imports", "-c", probe)
+    assert from_env.returncode == 0, from_env.stderr
+    assert from_file.stdout.strip() == from_env.stdout.strip()
+    assert len(from_file.stdout.strip()) == 43  # a SHA-256 JWK thumbprint, base64url
+
+    missing = run_manage({**env, "PHOTOLIB_SIGNING_KEY_FILE": str(tmp_path / "nope.pem")},
+                         "check")
+    assert missing.returncode != 0 and "nope.pem cannot be read" in missing.stderr
+    ec_key = generate_private_key(SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode()
+    wrong = run_manage({**env, "PHOTOLIB_SIGNING_KEY": ec_key}, "check")
+    assert wrong.returncode != 0 and "not an Ed25519 key" in wrong.stderr
 
 
 def test_bad_values_name_the_variable():
@@ -69,6 +112,12 @@ def test_the_embedded_default_needs_no_variable(tmp_path):
     ]
     # The generated development secret is kept, so sessions survive a restart.
     assert (tmp_path / "dev-secret-key").stat().st_mode & 0o777 == 0o600
+    # So is the generated signing key, so receipts signed yesterday still verify.
+    assert (tmp_path / "dev-signing-key.pem").stat().st_mode & 0o777 == 0o600
+    again = run_manage({"PHOTOLIB_VAR_DIR": str(tmp_path)}, "shell", "--no-imports", "-c",
+                       "from photolib.consent.signing import city_key; print(city_key().kid)")
+    first = (tmp_path / "dev-signing-key.pem").read_bytes()
+    assert again.returncode == 0 and (tmp_path / "dev-signing-key.pem").read_bytes() == first
 
 
 def test_a_visibility_timeout_shorter_than_a_task_is_warned_about():

@@ -89,3 +89,39 @@ class AgreementVersionAdminForm(forms.ModelForm):
             raise forms.ValidationError(
                 "Use only {credit_name} and {group} as placeholders.") from exc
         return value
+
+
+class VerifyReceiptForm(forms.Form):
+    """A signed receipt, pasted or uploaded (one of the two), at most 64 KB."""
+
+    receipt = forms.CharField(
+        required=False, strip=True, label="Paste the signed receipt",
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false",
+                                     "autocomplete": "off", "class": "mono"}),
+        help_text="The text of the .jwt file that came with your receipt email.")
+    file = forms.FileField(required=False, label="…or upload the .jwt file")
+
+    def clean(self):
+        from photolib.consent.receipts import MAX_RECEIPT_BYTES
+
+        data = super().clean()
+        pasted, uploaded = data.get("receipt") or "", data.get("file")
+        if pasted and uploaded:
+            raise forms.ValidationError("Paste the receipt or upload it, not both.")
+        if uploaded is not None:
+            if uploaded.size > MAX_RECEIPT_BYTES:
+                raise forms.ValidationError(
+                    f"That file is {uploaded.size:,} bytes; a signed receipt is a few "
+                    f"kilobytes (at most {MAX_RECEIPT_BYTES // 1024} KB).")
+            try:
+                pasted = uploaded.read().decode("ascii").strip()
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError("That file is not a signed receipt: a receipt is "
+                                            "plain text (letters, digits, - _ and dots).") from exc
+        elif len(pasted.encode()) > MAX_RECEIPT_BYTES:
+            raise forms.ValidationError(f"That is more than {MAX_RECEIPT_BYTES // 1024} KB; a "
+                                        "signed receipt is a few kilobytes.")
+        if not pasted:
+            raise forms.ValidationError("Paste a signed receipt or upload its .jwt file.")
+        data["token"] = pasted
+        return data

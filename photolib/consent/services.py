@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from photolib.accounts.models import User
 from photolib.celery import enqueue
-from photolib.consent import errors
+from photolib.consent import errors, evidence
 from photolib.consent.models import (
     GENESIS_HASH,
     USE_LABELS,
@@ -67,7 +67,8 @@ def ledger_append(
 
     Must run inside the caller's transaction. The ledger head row is locked
     (``SELECT … FOR UPDATE``) for the rest of it, so concurrent appends queue up
-    and the chain never forks; the unique ``prev_hash`` is a second guard.
+    and the chain never forks; the unique ``prev_hash`` is a second guard. Once it
+    commits, a signed checkpoint of the new head goes to the evidence store.
     Raises ``ValueError`` when ``method`` is not one ``action`` may state, or the
     version is not a published version of ``group`` (callers' bugs, not people's).
     """
@@ -101,6 +102,8 @@ def ledger_append(
     head.last_sequence = record.sequence
     head.last_hash = record.record_hash
     head.save(update_fields=["last_sequence", "last_hash"])
+    transaction.on_commit(partial(evidence.checkpoint_after_append, sequence=record.sequence,
+                                  head_hash=record.record_hash))
     return record
 
 

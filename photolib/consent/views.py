@@ -8,12 +8,19 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from photolib.consent import errors, receipts, selectors, services
-from photolib.consent.forms import JoinForm, RecordFilterForm
+from photolib.consent import errors, iso27560, receipts, selectors, services, signing
+from photolib.consent.forms import JoinForm, RecordFilterForm, VerifyReceiptForm
 from photolib.consent.models import (
     AgreementVersion,
     CollectionMethod,
@@ -126,9 +133,108 @@ def receipt(request: HttpRequest, record_id) -> HttpResponse:
 def receipt_json(request: HttpRequest, record_id) -> HttpResponse:
     record = _visible_record(request, record_id)
     body = json.dumps(receipts.receipt_json(record), indent=2, ensure_ascii=False)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="consent-receipt-{record.id}.json"'
+    return _download(body, "application/json; charset=utf-8",
+                     receipts.receipt_filename(record, "json"))
+
+
+def _download(body: str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+def receipt_jws(request: HttpRequest, record_id) -> HttpResponse:
+    """The receipt signed with the city's key, for the subject and reviewers."""
+    record = _visible_record(request, record_id)
+    return _download(receipts.receipt_jws(record), "application/jwt",
+                     receipts.receipt_filename(record, "jwt"))
+
+
+@login_required
+def record_27560(request: HttpRequest, record_id) -> HttpResponse:
+    """The ISO/IEC TS 27560 record (JSON-LD) of one ledger record."""
+    record = _visible_record(request, record_id)
+    body = json.dumps(iso27560.consent_record(record), indent=2, ensure_ascii=False)
+    return _download(body, "application/ld+json; charset=utf-8",
+                     f"consent-record-{record.id}.jsonld")
+
+
+@login_required
+def my_consent_27560(request: HttpRequest) -> HttpResponse:
+    """All of the signed-in resident's consent records, ISO/IEC TS 27560 (JSON-LD)."""
+    body = json.dumps(iso27560.consent_records_for(request.user), indent=2,
+                      ensure_ascii=False)
+    return _download(body, "application/ld+json; charset=utf-8", "consent-records.jsonld")
+
+
+# --- anyone: the city's key and the receipt check ------------------------------
+
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    """The city's public signing key as a JWKS (RFC 7517), for verifying receipts."""
+    response = JsonResponse(signing.public_jwks(), content_type="application/jwk-set+json")
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def verify_receipt(request: HttpRequest) -> HttpResponse:
+    """A public page: paste or upload a signed receipt, learn whether it is valid."""
+    form = VerifyReceiptForm(request.POST or None, request.FILES or None)
+    check = None
+    if request.method == "POST" and form.is_valid():
+        check = receipts.receipt_verify(token=form.cleaned_data["token"])
+    status = 200 if request.method == "GET" or (check and check.valid) else 400
+    return render(request, "consent/verify_receipt.html",
+                  {"form": form, "check": check, "jwks_url": receipts.jwks_url()},
+                  status=status)
+
+
+def _api_answer(status: int, valid: bool, code: str, reason: str, record=None) -> JsonResponse:
+    return JsonResponse({"valid": valid, "code": code, "reason": reason, "record": record},
+                        status=status)
+
+
+@csrf_exempt  # a public, anonymous check that changes nothing
+@require_POST
+def verify_receipt_api(request: HttpRequest) -> JsonResponse:
+    """POST a signed receipt (raw body, JSON ``{"receipt": …}`` or a form with
+    ``receipt`` or ``file``); get ``{"valid", "code", "reason", "record"}``.
+
+    200 when the receipt could be checked (valid or not), 400 when it cannot be
+    read, 413 when the request is larger than a receipt can be.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > 4 * receipts.MAX_RECEIPT_BYTES:
+        return _api_answer(413, False, "too_large", f"a signed receipt is at most "
+                                                    f"{receipts.MAX_RECEIPT_BYTES // 1024} KB")
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        form = VerifyReceiptForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return _api_answer(400, False, "unreadable", " ".join(form.non_field_errors()))
+        token = form.cleaned_data["token"]
+    else:
+        body = request.body
+        if len(body) > receipts.MAX_RECEIPT_BYTES:
+            return _api_answer(413, False, "too_large", "a signed receipt is at most "
+                                                        f"{receipts.MAX_RECEIPT_BYTES // 1024} KB")
+        try:
+            text = body.decode("utf-8").strip()
+            token = json.loads(text).get("receipt", "") if request.content_type == \
+                "application/json" else text
+        except (UnicodeDecodeError, ValueError, AttributeError):
+            return _api_answer(400, False, "unreadable", "send the receipt as the request "
+                                                         "body, or as JSON {\"receipt\": …}")
+        if not isinstance(token, str) or not token.strip():
+            return _api_answer(400, False, "empty", "no receipt was sent")
+    check = receipts.receipt_verify(token=token)
+    return _api_answer(400 if check.code == "malformed" else 200, check.valid, check.code,
+                       check.reason, check.facts)
 
 
 @login_required
@@ -169,6 +275,7 @@ def record_detail(request: HttpRequest, record_id) -> HttpResponse:
         ConsentRecord.objects.select_related("group", "agreement_version", "user"), pk=record_id)
     return render(request, "consent/record_detail.html",
                   {"record": record, "receipt": receipts.receipt_json(record),
+                   "collection_method": receipts.collection_method_label(record),
                    "hash_ok": record.compute_hash() == record.record_hash})
 
 

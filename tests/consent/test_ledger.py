@@ -114,10 +114,12 @@ def _without_trigger():
                            "DISABLE TRIGGER consent_record_append_only")
 
 
-def test_verify_finds_a_record_altered_by_raw_sql(group, resident, capsys):
-    grant(resident, group)
-    victim = grant(make_user("sam@example.org"), group)
-    grant(make_user("tom@example.org"), group)
+def test_verify_finds_a_record_altered_by_raw_sql(group, resident, capsys,
+                                                 django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # checkpoints are written
+        grant(resident, group)
+        victim = grant(make_user("sam@example.org"), group)
+        grant(make_user("tom@example.org"), group)
     call_command("verify_consent_ledger")
     assert "OK: 3 records" in capsys.readouterr().out
     _without_trigger()
