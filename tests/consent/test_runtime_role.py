@@ -67,7 +67,7 @@ def _refused(conn, statement: str, params=()) -> str:
 
 @pytest.mark.postgres
 def test_the_runtime_role_cannot_change_the_ledger_or_published_agreements(
-        runtime_role, tmp_path):
+        runtime_role, _file_storage, settings):
     import psycopg
 
     group = CommunityGroup.objects.create(name="Harbour Photos", slug="harbour")
@@ -124,9 +124,13 @@ def test_the_runtime_role_cannot_change_the_ledger_or_published_agreements(
         "    print('as', c.fetchone()[0], 'appended', r.sequence)\n"
         "call_command('verify_consent_ledger')\n")
     make_user("sam@example.org")
+    # The same evidence store and signing key as this test's, so that record #1's
+    # checkpoint (written when it committed here) verifies there too.
     result = _manage({"DATABASE_URL": runtime_role["url"],
                       "DATABASE_MIGRATE_URL": runtime_role["owner_url"],
-                      "PHOTOLIB_VAR_DIR": str(tmp_path)}, "shell", "-c", script)
+                      "PHOTOLIB_VAR_DIR": str(_file_storage),
+                      "PHOTOLIB_SIGNING_KEY": settings.PHOTOLIB_SIGNING_KEY_PEM.decode()},
+                     "shell", "-c", script)
     assert result.returncode == 0, result.stderr
     assert f"as {role} appended 2" in result.stdout
     assert "OK: 2 records" in result.stdout
