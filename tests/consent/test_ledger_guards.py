@@ -47,7 +47,7 @@ def test_verify_finds_statements_changed_by_raw_sql(group, resident):
     result = verify_ledger()
     assert not result.ok
     assert (result.problem.sequence, result.problem.record_id) == (2, str(victim.pk))
-    assert "altered" in result.problem.reason
+    assert result.problem.reason == "its fields do not match its hash: the record was altered"
 
 
 def test_verify_finds_a_record_relinked_with_a_consistent_hash(group, resident):
@@ -64,5 +64,21 @@ def test_verify_finds_a_record_relinked_with_a_consistent_hash(group, resident):
     result = verify_ledger()
     assert not result.ok
     assert (result.problem.sequence, result.problem.record_id) == (2, str(victim.pk))
-    assert "previous-hash" in result.problem.reason
+    assert result.problem.reason == "its previous-hash does not match the record before it"
     assert (result.records, result.grants, result.withdrawals) == (1, 1, 0)
+
+
+def test_verify_names_a_missing_record_and_a_cut_tail_in_words(group, resident):
+    records = [grant(make_user(f"p{i}@example.org"), group) for i in range(4)]
+    _without_trigger()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM consent_consentrecord WHERE id = %s", [_pk(records[1])])
+    problem = verify_ledger().problem
+    assert (problem.sequence, problem.record_id) == (3, str(records[2].pk))
+    assert problem.reason == "sequence 3 where 2 was expected: a record is missing"
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM consent_consentrecord WHERE sequence >= 2")
+    problem = verify_ledger().problem
+    assert (problem.sequence, problem.record_id) == (None, None)
+    assert problem.reason == ("the ledger head points at #4, but the chain ends at #1: "
+                              "records were removed from its end")

@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.db.utils import ConnectionDoesNotExist
 from django.urls import reverse
 
 from photolib.consent import services
@@ -126,6 +127,11 @@ def test_a_published_agreement_refuses_every_change(group):
     assert str(draft) == f"{group} – draft" and str(version) == f"{group} – v1"
     assert group.current_version() == version  # a draft is not current
     assert list(AgreementVersion.objects.filter(group=group).published()) == [version]
+    # A draft's delete passes its arguments on to Django's (here: an unknown database).
+    with pytest.raises(ConnectionDoesNotExist):
+        draft.delete("no-such-database")
+    with pytest.raises(ConnectionDoesNotExist):
+        draft.delete(using="no-such-database")
     draft.delete()
     assert not AgreementVersion.objects.filter(pk=draft.pk).exists()
     assert version.text_sha256 == hashlib.sha256(version.text.encode()).hexdigest()
