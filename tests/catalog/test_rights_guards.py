@@ -97,6 +97,13 @@ def test_every_rights_field_is_in_the_packet():
     assert licensors[0].find(q("plus", "LicensorURL")).text == facts.licensor_url
 
 
+def test_the_packet_is_utf8_text():
+    packet = rights_xmp(info(title="Zoë’s harbour", creator="Zoë Ünal"))
+    assert "Zoë’s harbour".encode() in packet and "Zoë Ünal".encode() in packet
+    assert b"&#" not in packet  # characters as UTF-8, not character references
+    assert b"<?xml" not in packet  # no declaration inside the xpacket
+
+
 def jpeg(**save) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (32, 24), (10, 120, 200)).save(out, "JPEG", **save)

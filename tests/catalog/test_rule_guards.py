@@ -106,3 +106,37 @@ def test_a_withdrawal_before_the_grant_does_not_end_it(catalog_world, approved,
     assert shown(officer_client, photo)
     withdraw(resident, group)
     assert not shown(officer_client, photo)
+
+
+def test_a_photo_pointing_at_a_withdrawal_is_not_cleared(catalog_world, approved,
+                                                        officer_client):
+    """The record a photo points at must be a GRANT: a withdrawal of the same person,
+    group and version is not consent."""
+    resident, group = catalog_world["resident"], catalog_world["group"]
+    photo = approved(resident, "Harbour ferry")
+    withdraw(resident, group)
+    grant(resident, group)  # joined again: the later withdrawal check has nothing to find
+    withdrawal = resident.consent_records.withdrawals().get()
+    Photo.objects.filter(pk=photo.pk).update(consent_record=withdrawal)
+    assert not shown(officer_client, photo)
+
+
+def test_an_attestation_outside_the_vocabulary_is_not_cleared(catalog_world, approved,
+                                                              officer_client):
+    from photolib.photos.models import PhotoAttestation
+
+    photo = approved(catalog_world["resident"], "Harbour market")
+    PhotoAttestation.objects.filter(photo=photo).update(people="unsure")
+    assert not shown(officer_client, photo)
+
+
+def test_no_people_needs_no_release_even_where_the_agreement_asks_for_one(
+        catalog_world, approved, officer_client):
+    from photolib.photos.models import People
+
+    group = CommunityGroup.objects.create(name="Strict Photos", slug="strict")
+    publish(group, text="Releases for people", release_required_for_people=True)
+    grant(catalog_world["resident"], group)
+    photo = approved(catalog_world["resident"], "Harbour empty quay", group=group)
+    assert photo.attestation.people == People.NONE and photo.attestation.release_key == ""
+    assert shown(officer_client, photo)

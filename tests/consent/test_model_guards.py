@@ -8,6 +8,7 @@ against itself. See bench/MUTATION.md.
 
 import hashlib
 import json
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -182,3 +183,46 @@ def test_the_summary_says_every_term_in_words(db):
     lines = strict.summary()
     assert lines[1] == "The city need not credit you."
     assert lines[6] == "Where identifiable people appear, a signed release must be attached."
+
+
+def test_a_new_draft_starts_from_the_three_statements(db):
+    group = CommunityGroup.objects.create(name="New Group", slug="new-group")
+    draft = services.agreement_create_draft(group=group, acting_user=None, text="First",
+                                            permitted_uses=["web"])
+    assert draft.statements == [
+        "I am at least the minimum age stated in this agreement.",
+        "I license the photos I upload to this group to the city under the terms above.",
+        "I understand that I can withdraw my consent at any time, and how to do it.",
+    ]
+
+
+def test_the_canonical_time_is_utc_whatever_the_sites_time_zone(group, resident, settings):
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    record = grant(resident, group)
+    record.created_at = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert record.canonical_fields()["created_at"] == "2026-07-01T12:00:00.000000+00:00"
+
+
+def test_the_user_agent_is_kept_to_512_characters_and_empty_when_unknown(group, resident):
+    long_agent = "Mozilla/5.0 " + "x" * 600
+    record = grant(resident, group,
+                   context=services.RequestContext(ip_address=None, user_agent=long_agent))
+    assert ConsentRecord.objects.get(pk=record.pk).user_agent == long_agent[:512]
+    withdrawal = services.consent_withdraw(user=resident, group=group,
+                                           context=services.RequestContext())
+    assert ConsentRecord.objects.get(pk=withdrawal.pk).user_agent == ""
+
+
+def test_saves_pass_their_arguments_on(group, resident):
+    """Both models hand ``using`` on to Django (here: an unknown database)."""
+    draft = services.agreement_create_draft(group=group, acting_user=None, text="Draft")
+    with pytest.raises(ConnectionDoesNotExist):
+        draft.save(using="no-such-database")
+    record = grant(resident, group)
+    copy = ConsentRecord(**{f.attname: getattr(record, f.attname)
+                            for f in ConsentRecord._meta.concrete_fields})
+    copy.id, copy.sequence, copy.prev_hash = uuid.uuid4(), 2, record.record_hash
+    copy.record_hash = copy.compute_hash()
+    with pytest.raises(ConnectionDoesNotExist):
+        copy.save(using="no-such-database")
+    assert ConsentRecord.objects.count() == 1
