@@ -1,0 +1,231 @@
+"""Guards on the consent models: what a record's hash is computed over and how, that a
+published agreement refuses every change, and the words the terms are shown in.
+
+An outside verifier recomputes the hash from the receipt, so its recipe is pinned here
+(SHA-256 over the canonical fields as compact, key-sorted UTF-8 JSON), not only checked
+against itself. See bench/MUTATION.md.
+"""
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.db.utils import ConnectionDoesNotExist
+from django.urls import reverse
+
+from photolib.consent import services
+from photolib.consent.errors import AgreementImmutable, LedgerImmutable
+from photolib.consent.models import (
+    GENESIS_HASH,
+    AgreementVersion,
+    CollectionMethod,
+    CommunityGroup,
+    ConsentRecord,
+    LedgerHead,
+)
+from tests.consent.conftest import grant, make_user, publish
+
+pytestmark = pytest.mark.django_db
+
+CONTEXT = services.RequestContext(ip_address="203.0.113.7", user_agent="Mozilla/5.0 pytest")
+
+
+def test_canonical_fields_are_every_fact_of_the_record(group):
+    resident = make_user("zoe@example.org")
+    resident.display_name = "Zoë Ünal"
+    resident.save(update_fields=["display_name"])
+    record = grant(resident, group, context=CONTEXT)
+    version = group.current_version()
+    assert record.canonical_fields() == {
+        "id": str(record.id),
+        "sequence": 1,
+        "user_id": resident.pk,
+        "subject_email": "zoe@example.org",
+        "subject_name": "Zoë Ünal",
+        "group_id": group.pk,
+        "agreement_version_id": version.pk,
+        "agreement_text_sha256": version.text_sha256,
+        "action": "GRANT",
+        "statements": version.statements,
+        "created_at": record.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "ip_address": "203.0.113.7",
+        "user_agent": "Mozilla/5.0 pytest",
+        "collection_method": CollectionMethod.JOIN_FORM,
+        "prev_hash": GENESIS_HASH,
+    }
+    payload = json.dumps(record.canonical_fields(), sort_keys=True, ensure_ascii=False,
+                         separators=(",", ":")).encode("utf-8")
+    assert record.record_hash == hashlib.sha256(payload).hexdigest()
+    assert "Zoë Ünal".encode() in payload  # UTF-8, not \\u escapes
+
+
+def test_the_canonical_time_is_utc_to_the_microsecond(group, resident):
+    record = grant(resident, group)
+    record.created_at = datetime(2026, 3, 1, 12, 0, 0, 5, tzinfo=UTC)
+    assert record.canonical_fields()["created_at"] == "2026-03-01T12:00:00.000005+00:00"
+    anonymous = services.consent_withdraw(user=resident, group=group,
+                                          context=services.RequestContext(),
+                                          method=CollectionMethod.WITHDRAW_BUTTON)
+    assert anonymous.ip_address is None
+    assert anonymous.canonical_fields()["ip_address"] == ""
+    assert anonymous.canonical_fields()["statements"] == []
+
+
+def test_the_ledger_refuses_changes_and_forged_hashes(group, resident):
+    record = grant(resident, group)
+    messages = []
+    for attempt in (record.save, record.delete,
+                    lambda: ConsentRecord.objects.filter(pk=record.pk).update(action="X"),
+                    lambda: ConsentRecord.objects.filter(pk=record.pk).delete(),
+                    lambda: ConsentRecord.objects.filter(pk=record.pk)._raw_delete("default")):
+        with pytest.raises(LedgerImmutable) as refused:
+            attempt()
+        messages.append(str(refused.value))
+    assert messages == [
+        "Consent records are append-only; they cannot be changed.",
+        "Consent records are append-only; they cannot be deleted.",
+        "Consent records are append-only; they cannot be updated.",
+        "Consent records are append-only; they cannot be deleted.",
+        "Consent records are append-only; they cannot be deleted.",
+    ]
+    copy = ConsentRecord(**{f.attname: getattr(record, f.attname)
+                            for f in ConsentRecord._meta.concrete_fields})
+    copy.sequence, copy.record_hash = 2, ""
+    with pytest.raises(LedgerImmutable, match="^Append consent records through services"):
+        copy.save()
+    assert ConsentRecord.objects.count() == 1
+
+
+def test_the_querysets_name_grants_and_withdrawals(group, resident):
+    first = grant(resident, group)
+    withdrawal = services.consent_withdraw(user=resident, group=group, context=CONTEXT,
+                                           method=CollectionMethod.WITHDRAW_BUTTON)
+    again = grant(resident, group)
+    assert list(ConsentRecord.objects.grants()) == [first, again]
+    assert list(ConsentRecord.objects.withdrawals()) == [withdrawal]
+    head = LedgerHead.objects.get()
+    assert (head.last_sequence, head.last_hash) == (3, again.record_hash)
+    assert str(head) == "ledger head at #3"
+    assert str(first) == f"#1 GRANT {resident.email} → {group.pk}"
+    assert first.get_absolute_url() == reverse("consent:receipt", args=[first.id])
+
+
+def test_a_published_agreement_refuses_every_change(group):
+    version = group.current_version()
+    with pytest.raises(AgreementImmutable, match=r"is published; publish a new version"):
+        version.save()
+    with pytest.raises(AgreementImmutable, match=r"is published and cannot be deleted"):
+        version.delete()
+    with pytest.raises(AgreementImmutable, match=r"^A published agreement version cannot"):
+        AgreementVersion.objects.filter(group=group).update(text="changed")
+    draft = services.agreement_create_draft(group=group, acting_user=None, text="Draft two")
+    assert not draft.is_published and version.is_published
+    assert AgreementVersion.objects.filter(pk=draft.pk).update(text="Draft two, edited") == 1
+    draft.refresh_from_db()
+    draft.title = "Edited title"
+    draft.save()
+    assert AgreementVersion.objects.get(pk=draft.pk).title == "Edited title"
+    assert str(draft) == f"{group} – draft" and str(version) == f"{group} – v1"
+    assert group.current_version() == version  # a draft is not current
+    assert list(AgreementVersion.objects.filter(group=group).published()) == [version]
+    # A draft's delete passes its arguments on to Django's (here: an unknown database).
+    with pytest.raises(ConnectionDoesNotExist):
+        draft.delete("no-such-database")
+    with pytest.raises(ConnectionDoesNotExist):
+        draft.delete(using="no-such-database")
+    draft.delete()
+    assert not AgreementVersion.objects.filter(pk=draft.pk).exists()
+    assert version.text_sha256 == hashlib.sha256(version.text.encode()).hexdigest()
+
+
+def test_the_newest_published_version_is_current(group):
+    second = publish(group, text="Version two")
+    assert (second.number, group.current_version()) == (2, second)
+    assert str(group) == "Harbour Photos"
+    assert group.get_absolute_url() == reverse("consent:group_detail", args=["harbour"])
+
+
+@pytest.mark.parametrize(("years", "label"), [
+    (None, "Perpetual (until you withdraw)"), (1, "1 year from your consent"),
+    (3, "3 years from your consent")])
+def test_term_labels(group, years, label):
+    version = publish(group, text=f"Term {years}", term_years=years)
+    assert version.term_label() == label
+
+
+def test_the_term_ends_on_the_same_day_years_later(group):
+    perpetual = group.current_version()
+    assert perpetual.term_ends(datetime(2024, 2, 29, tzinfo=UTC)) is None
+    version = publish(group, text="Two years", term_years=2)
+    assert version.term_ends(datetime(2025, 6, 21, 18, 30, tzinfo=UTC)) == datetime(
+        2027, 6, 21, 18, 30, tzinfo=UTC)
+    assert version.term_ends(datetime(2024, 2, 29, 9, tzinfo=UTC)) == datetime(
+        2026, 2, 28, 9, tzinfo=UTC)
+
+
+def test_the_summary_says_every_term_in_words(db):
+    group = CommunityGroup.objects.create(name="Old Town", slug="old-town")
+    version = publish(group, text="Old town agreement", permitted_uses=["web", "print"],
+                      term_years=5, minimum_age=18, credit_format="© {credit_name}, {group}")
+    assert version.use_labels() == ["Websites", "Print (brochures, posters, magazines)"]
+    assert version.summary() == [
+        "The city may use your photos for: Websites, Print (brochures, posters, magazines).",
+        "You are credited as “© your credit name, Old Town”.",
+        "Term: 5 years from your consent.",
+        "Non-exclusive: you keep your copyright and may license your photos to anyone else.",
+        "No payment: you share your photos without compensation.",
+        "You must be at least 18 years old.",
+        "Where identifiable people appear, you confirm they agreed.",
+        "You can withdraw at any time; photos then stop being used for new purposes.",
+    ]
+    strict = publish(group, text="Strict", credit_required=False,
+                     release_required_for_people=True)
+    lines = strict.summary()
+    assert lines[1] == "The city need not credit you."
+    assert lines[6] == "Where identifiable people appear, a signed release must be attached."
+
+
+def test_a_new_draft_starts_from_the_three_statements(db):
+    group = CommunityGroup.objects.create(name="New Group", slug="new-group")
+    draft = services.agreement_create_draft(group=group, acting_user=None, text="First",
+                                            permitted_uses=["web"])
+    assert draft.statements == [
+        "I am at least the minimum age stated in this agreement.",
+        "I license the photos I upload to this group to the city under the terms above.",
+        "I understand that I can withdraw my consent at any time, and how to do it.",
+    ]
+
+
+def test_the_canonical_time_is_utc_whatever_the_sites_time_zone(group, resident, settings):
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    record = grant(resident, group)
+    record.created_at = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert record.canonical_fields()["created_at"] == "2026-07-01T12:00:00.000000+00:00"
+
+
+def test_the_user_agent_is_kept_to_512_characters_and_empty_when_unknown(group, resident):
+    long_agent = "Mozilla/5.0 " + "x" * 600
+    record = grant(resident, group,
+                   context=services.RequestContext(ip_address=None, user_agent=long_agent))
+    assert ConsentRecord.objects.get(pk=record.pk).user_agent == long_agent[:512]
+    withdrawal = services.consent_withdraw(user=resident, group=group,
+                                           context=services.RequestContext(),
+                                           method=CollectionMethod.WITHDRAW_BUTTON)
+    assert ConsentRecord.objects.get(pk=withdrawal.pk).user_agent == ""
+
+
+def test_saves_pass_their_arguments_on(group, resident):
+    """Both models hand ``using`` on to Django (here: an unknown database)."""
+    draft = services.agreement_create_draft(group=group, acting_user=None, text="Draft")
+    with pytest.raises(ConnectionDoesNotExist):
+        draft.save(using="no-such-database")
+    record = grant(resident, group)
+    copy = ConsentRecord(**{f.attname: getattr(record, f.attname)
+                            for f in ConsentRecord._meta.concrete_fields})
+    copy.id, copy.sequence, copy.prev_hash = uuid.uuid4(), 2, record.record_hash
+    copy.record_hash = copy.compute_hash()
+    with pytest.raises(ConnectionDoesNotExist):
+        copy.save(using="no-such-database")
+    assert ConsentRecord.objects.count() == 1

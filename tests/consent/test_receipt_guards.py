@@ -1,0 +1,132 @@
+"""Guards on receipts: every field of the Kantara v1.1 JSON and of the emailed receipt is
+the record's own value, for a grant and for a withdrawal.
+
+The receipt is what a resident keeps as proof, so the whole document is compared, not a
+few fields of it (mutants of single fields survived the older tests; bench/MUTATION.md).
+"""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from photolib.consent import receipts, signing
+from photolib.consent.models import USE_LABELS, CollectionMethod, ConsentRecord
+from photolib.consent.services import RequestContext, consent_withdraw
+from tests.consent.conftest import grant
+
+pytestmark = pytest.mark.django_db
+
+
+def expected_receipt(record, settings) -> dict:
+    version = record.agreement_version
+    withdraw_url = settings.SITE_URL + reverse("consent:withdraw", args=[record.group.slug])
+    withdrawn = record.action == "WITHDRAW"
+    when = record.created_at.isoformat(timespec="seconds")
+    termination = (f"Withdrawn at {when}: no new use from then on" if withdrawn
+                   else f"{version.term_label()}; or when you withdraw")
+    prefix = "Withdrawn: " if withdrawn else ""
+    pii = ["photographs you upload", "your credit name", "photo metadata (EXIF)"]
+    kid = signing.city_key().kid
+    extensions = {
+        "action": record.action,
+        "receiptType": "withdrawal" if withdrawn else "consent",
+        "collectionMethodCode": record.collection_method,
+        "consentTimestampISO": when,
+        "group": record.group.name,
+        "agreementVersion": version.number,
+        "agreementTextSha256": record.agreement_text_sha256,
+        "statementsAffirmed": list(record.statements),
+        "ledgerSequence": record.sequence,
+        "recordHash": record.record_hash,
+        "previousRecordHash": record.prev_hash,
+        "howToWithdraw": f"Sign in and open {withdraw_url} (or your account page), press "
+                         "“Withdraw consent” and confirm. It takes effect at once.",
+        "signingKeyId": kid,
+    }
+    if withdrawn:
+        extensions["revokes"] = [str(g.id) for g in ConsentRecord.objects.filter(
+            user=record.user, group=record.group, action="GRANT",
+            sequence__lt=record.sequence).order_by("sequence")]
+    core = {
+        "purpose": f"{prefix}Keeping your photos and credit name in {settings.CONTROLLER_NAME}"
+                   "'s community photo library, where they are reviewed and offered to the "
+                   "city's marketing staff",
+        "purposeCategory": ["Core Function"],
+        "consentType": "EXPLICIT",
+        "piiCategory": pii,
+        "primaryPurpose": True,
+        "termination": termination,
+        "thirdPartyDisclosure": False,
+    }
+    return {
+        "version": "KI-CR-v1.1.0",
+        "jurisdiction": settings.CONTROLLER_JURISDICTION,
+        "consentTimestamp": int(record.created_at.timestamp()),
+        "collectionMethod": CollectionMethod(record.collection_method).label,
+        "consentReceiptID": str(record.id),
+        "publicKey": f"{settings.SITE_URL}/.well-known/jwks.json#{kid}",
+        "language": "en",
+        "piiPrincipalId": record.subject_email,
+        "piiControllers": [{
+            "piiController": settings.CONTROLLER_NAME, "onBehalf": False,
+            "contact": settings.CONTROLLER_CONTACT, "address": settings.CONTROLLER_ADDRESS,
+            "email": settings.CONTROLLER_CONTACT, "phone": settings.CONTROLLER_PHONE,
+            "piiControllerUrl": settings.SITE_URL,
+        }],
+        "policyUrl": settings.SITE_URL + reverse("consent:agreement_detail", args=[version.pk]),
+        "services": [{
+            "service": f"Community photo group: {record.group.name}",
+            "purposes": [core] + [{
+                "purpose": f"{prefix}Use of your photos by {settings.CONTROLLER_NAME}: "
+                           f"{USE_LABELS[code]}",
+                "purposeCategory": ["Marketing"],
+                "consentType": "EXPLICIT",
+                "piiCategory": pii,
+                "primaryPurpose": False,
+                "termination": termination,
+                "thirdPartyDisclosure": False,
+            } for code in version.permitted_uses],
+        }],
+        "sensitive": False,
+        "spiCat": [],
+        "extensions": extensions,
+    }
+
+
+def test_the_receipt_json_is_the_records_own_document(group, resident, settings):
+    settings.SITE_URL = "https://photos.city.example"
+    record = grant(resident, group)
+    assert receipts.receipt_json(record) == expected_receipt(record, settings)
+    withdrawal = consent_withdraw(user=resident, group=group, context=RequestContext(),
+                                  method=CollectionMethod.WITHDRAW_BUTTON)
+    data = receipts.receipt_json(withdrawal)
+    assert data == expected_receipt(withdrawal, settings)
+    assert data["extensions"]["previousRecordHash"] == record.record_hash
+    assert data["extensions"]["ledgerSequence"] == record.sequence + 1
+
+
+def test_the_receipt_mail_names_the_record_and_how_to_withdraw(group, resident, settings,
+                                                                django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://photos.city.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        record = grant(resident, group)
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawal = consent_withdraw(user=resident, group=group, context=RequestContext(),
+                                  method=CollectionMethod.WITHDRAW_BUTTON)
+    assert [m.subject for m in mail.outbox] == [
+        f"Receipt for your consent: {group.name}", f"Receipt for your withdrawal: {group.name}"]
+    assert [m.to for m in mail.outbox] == [[resident.email], [resident.email]]
+    body = mail.outbox[0].body
+    version = record.agreement_version
+    for line in (f"Record id:           {record.id}",
+                 f"Agreement version:   {version.number}",
+                 f"Time (UTC):          {record.created_at.isoformat(timespec='seconds')}",
+                 f"Controller:          {settings.CONTROLLER_NAME}",
+                 "Purposes:            " + ", ".join(version.use_labels()),
+                 "How to withdraw: " + receipts.withdraw_instructions(record),
+                 "Receipt online (with a JSON copy): https://photos.city.example"
+                 + reverse("consent:receipt", kwargs={"record_id": record.id}),
+                 f"Ledger entry #{record.sequence}, hash {record.record_hash}"):
+        assert line in body.splitlines(), line
+    assert "withdrawal of your consent" in mail.outbox[1].body
+    assert f"Record id:           {withdrawal.id}" in mail.outbox[1].body.splitlines()
