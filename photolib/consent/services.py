@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -108,7 +107,7 @@ SEND_RECEIPT_TASK = "photolib.consent.tasks.send_receipt_email"
 
 
 def _send_receipt_on_commit(record: ConsentRecord) -> None:
-    transaction.on_commit(partial(enqueue, SEND_RECEIPT_TASK, str(record.id)))
+    enqueue(SEND_RECEIPT_TASK, str(record.id))  # an outbox row: sent once this commits
 
 
 @transaction.atomic
