@@ -222,7 +222,7 @@ if STORAGE_BACKEND == "s3":
         secret_key=env_str("PHOTOLIB_S3_SECRET_ACCESS_KEY") or None,
         addressing_style=env_str("PHOTOLIB_S3_ADDRESSING_STYLE") or None,
         connect_timeout=env_float("PHOTOLIB_S3_CONNECT_TIMEOUT", 2.0),
-        read_timeout=env_float("PHOTOLIB_S3_READ_TIMEOUT", 5.0),
+        read_timeout=env_float("PHOTOLIB_S3_READ_TIMEOUT", 3.0),
         max_attempts=env_int("PHOTOLIB_S3_MAX_ATTEMPTS", 2),
     )
 else:

@@ -41,7 +41,7 @@ def s3_storages(
     secret_key: str | None = None,
     addressing_style: str | None = None,
     connect_timeout: float = 2.0,
-    read_timeout: float = 5.0,
+    read_timeout: float = 3.0,
     max_attempts: int = 2,
 ) -> dict:
     """Private objects, SSE on every write, presigned URLs of five minutes.
