@@ -93,5 +93,6 @@ def test_every_dependency_has_a_short_timeout_by_default():
                          "DATABASE_URL": "postgres://app@127.0.0.1:5432/photolib"},
                         "shell", "-c", script)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].split() == ["2.0", "3.0", "2.0", "900", "1", "2.0", "3.0", "2",
-                                     "10.0", "-c", "statement_timeout=30000", "5"]
+    printed = result.stdout.strip().splitlines()[-1]  # after the shell's own banner
+    assert printed.split() == ["2.0", "3.0", "2.0", "900", "1", "2.0", "3.0", "2",
+                               "10.0", "-c", "statement_timeout=30000", "5"]
