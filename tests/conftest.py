@@ -430,14 +430,16 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def broker_at():
+def broker_at(monkeypatch):
     """``broker_at(url)``: publish to ``url`` from now until the test ends (or the next call);
-    the session's broker comes back afterwards."""
+    the session's broker comes back afterwards. Celery prefers the ``CELERY_BROKER_URL``
+    environment variable to its configuration, so both change."""
     from photolib.celery import app
 
     original = app.conf.broker_url
 
     def point(url: str) -> None:
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         app.conf.broker_url = url
 
     yield point
