@@ -111,7 +111,8 @@ def test_stuck_photo_is_ingested_by_run_periodic_once_eagerly(
         upload, member, group, settings, capsys):
     photo = upload()  # in a test transaction: its on-commit delivery never ran
     Photo.objects.filter(pk=photo.pk).update(uploaded_at=timezone.now() - timedelta(hours=1))
-    OutboxMessage.objects.filter(task_name=INGEST_TASK).update(created_at=timezone.now() - timedelta(hours=1))
+    OutboxMessage.objects.filter(task_name=INGEST_TASK).update(
+        created_at=timezone.now() - timedelta(hours=1))
     call_command("run_periodic", "--job", "ingest-requeue-stuck")
     assert "1 stuck photo(s) sent to ingest again" in capsys.readouterr().out
     # In a test transaction nothing commits, so run the drain the worker-side job would.
@@ -132,7 +133,8 @@ def test_reviewer_can_retry_a_stuck_photo_but_not_one_still_on_its_way(
     with pytest.raises(WrongState):  # just uploaded: its task is on its way
         moderation.photo_retry_ingest(photo_id=photo.pk, acting_user=reviewer)
     Photo.objects.filter(pk=photo.pk).update(uploaded_at=timezone.now() - timedelta(hours=1))
-    OutboxMessage.objects.filter(task_name=INGEST_TASK).update(created_at=timezone.now() - timedelta(hours=1))
+    OutboxMessage.objects.filter(task_name=INGEST_TASK).update(
+        created_at=timezone.now() - timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
         moderation.photo_retry_ingest(photo_id=photo.pk, acting_user=reviewer)
     photo.refresh_from_db()
