@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format worker bench-ingest bench-search mutation clean
+.PHONY: run test lint format worker beat periodic bench-ingest bench-search mutation clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11")'
@@ -40,6 +40,15 @@ format: $(STAMP)
 # default needs none because tasks run in-process.
 worker: $(STAMP)
 	$(BIN)/celery -A photolib worker --loglevel INFO
+
+# Celery beat: sends the periodic jobs (photolib/periodic.py) to the workers. One per site.
+beat: $(STAMP)
+	@mkdir -p var
+	$(BIN)/celery -A photolib beat --loglevel INFO --schedule var/celerybeat-schedule
+
+# Every periodic job once, in this process: for cron on installs without beat.
+periodic: $(STAMP)
+	$(BIN)/python manage.py run_periodic
 
 bench-ingest: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

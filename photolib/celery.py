@@ -14,17 +14,18 @@ app.autodiscover_tasks()
 
 
 def enqueue(task_name: str, *args) -> None:
-    """Send the task registered as ``task_name`` with ``args``; services call this instead of
-    importing task modules, so a service never depends on the task that calls it.
+    """Ask for the task registered as ``task_name`` with ``args`` (JSON values: ids, never
+    model instances); services call this instead of importing task modules, so a service
+    never depends on the task that calls it.
 
-    With a broker the message goes out by name (``send_task``: the web process needs no task
-    code). Eager (the embedded default, tests) the task runs here and now, as ``delay`` would:
-    ``send_task`` ignores ``task_always_eager``, so the task is looked up in the registry,
-    importing the apps' task modules first if nothing has yet.
+    Call it inside the service's transaction: it writes an outbox row there
+    (``photolib.outbox``), so the request is committed with the change it belongs to or not at
+    all, and the task is handed over once that commits: published by name to the broker, or
+    run in this process when tasks are eager (the embedded default, tests). A broker or task
+    failure is logged and the row stays for the periodic drain; nothing is raised into the
+    caller. Called outside a transaction (e.g. from ``transaction.on_commit``), the row is
+    written and delivered at once.
     """
-    if app.conf.task_always_eager:
-        if task_name not in app.tasks:
-            app.loader.import_default_modules()
-        app.tasks[task_name].apply_async(args=args)
-    else:
-        app.send_task(task_name, args=args)
+    from photolib.outbox.services import outbox_record  # models load after this module
+
+    outbox_record(task_name=task_name, args=args)

@@ -9,8 +9,14 @@ with the error's own status. Never a 500 for a reason we can state.
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -31,6 +37,35 @@ class DomainError(Exception):
             self.code = code
 
 
+class DependencyUnavailable(DomainError):
+    """A service the page needs (database, file storage, broker, mail) failed or did not
+    answer within its timeout; nothing was changed. Trying again later may work."""
+
+    status_code = 503
+    code = "unavailable"
+
+
+def _dependency_errors() -> tuple[type[BaseException], ...]:
+    """The failures of a service we depend on, as opposed to bugs of ours."""
+    found: list[type[BaseException]] = [ConnectionError, TimeoutError, smtplib.SMTPException,
+                                        OperationalError, InterfaceError]
+    try:
+        from botocore.exceptions import BotoCoreError
+        from kombu.exceptions import OperationalError as BrokerError
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # pragma: no cover - all are dependencies
+        pass
+    else:
+        found += [BotoCoreError, BrokerError, RedisConnectionError, RedisTimeoutError]
+    return tuple(found)
+
+
+DEPENDENCY_ERRORS = _dependency_errors()
+UNAVAILABLE_MESSAGE = ("A service this page needs is not answering just now, so nothing was "
+                       "changed. Please try again in a few minutes.")
+
+
 def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -43,7 +78,10 @@ def error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 
 class DomainErrorMiddleware:
-    """Answers a ``DomainError`` that a view let through with its status and message."""
+    """Answers a ``DomainError`` that a view let through with its status and message, and a
+    failure of a service the page needs (``DEPENDENCY_ERRORS``: the database, storage, the
+    broker, mail, after their timeouts) with 503 and a plain sentence instead of a bare 500.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -54,4 +92,8 @@ class DomainErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DomainError):
             return error_response(request, exception)
+        if isinstance(exception, DEPENDENCY_ERRORS):
+            logger.error("%s %s: a dependency failed: %r", request.method, request.path,
+                         exception, exc_info=exception)
+            return error_response(request, DependencyUnavailable(UNAVAILABLE_MESSAGE))
         return None

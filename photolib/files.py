@@ -12,6 +12,7 @@ from urllib.parse import quote
 from django.core.files.storage import Storage, storages
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 
+from photolib.errors import DependencyUnavailable
 from photolib.storage_config import PRESIGNED_URL_SECONDS
 
 
@@ -28,6 +29,8 @@ def signs_urls(storage: Storage) -> bool:
 
 def serve(alias: str, name: str, *, content_type: str, filename: str | None = None,
           attachment: bool = False) -> HttpResponse:
+    """The file's response. Raises ``Http404`` when the file is gone and
+    ``DependencyUnavailable`` (503) when storage fails to open it."""
     storage = storages[alias]
     disposition = content_disposition(filename or name.rsplit("/", 1)[-1], attachment)
     if signs_urls(storage):
@@ -42,6 +45,10 @@ def serve(alias: str, name: str, *, content_type: str, filename: str | None = No
         handle = storage.open(name, "rb")
     except FileNotFoundError as exc:
         raise Http404("The file is not available.") from exc
+    except OSError as exc:
+        raise DependencyUnavailable(
+            "File storage is not answering just now. Please try again in a few minutes."
+        ) from exc
     response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"

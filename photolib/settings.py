@@ -18,7 +18,16 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from photolib.consent.signing import generate_private_pem, read_private_pem
-from photolib.env import env_bool, env_choice, env_int, env_list, env_str, management_command
+from photolib.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    management_command,
+)
+from photolib.periodic import beat_schedule
 from photolib.storage_config import filesystem_storages, s3_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -126,6 +135,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "axes",
+    # Below every domain app: the outbox every service enqueues through, the periodic jobs.
+    "photolib.outbox",
     "photolib.accounts",
     "photolib.consent",
     "photolib.photos",
@@ -191,6 +202,14 @@ if DATABASE_MIGRATE_URL and management_command() in OWNER_COMMANDS:
     DATABASES = {"default": dj_database_url.parse(DATABASE_MIGRATE_URL, conn_max_age=0)}
 elif DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A database that stops answering fails a request in seconds instead of holding a
+        # web thread; the owner's commands (migrations) keep no statement limit.
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options.setdefault("connect_timeout", env_int("PHOTOLIB_DB_CONNECT_TIMEOUT", 5))
+        _statement_ms = env_int("PHOTOLIB_DB_STATEMENT_TIMEOUT_MS", 30_000)
+        if _statement_ms > 0:
+            _options["options"] = f"-c statement_timeout={_statement_ms}"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -268,6 +287,9 @@ if STORAGE_BACKEND == "s3":
         secret_key=env_str("PHOTOLIB_S3_SECRET_ACCESS_KEY") or None,
         addressing_style=env_str("PHOTOLIB_S3_ADDRESSING_STYLE") or None,
         evidence_bucket=_evidence_bucket(),
+        connect_timeout=env_float("PHOTOLIB_S3_CONNECT_TIMEOUT", 2.0),
+        read_timeout=env_float("PHOTOLIB_S3_READ_TIMEOUT", 3.0),
+        max_attempts=env_int("PHOTOLIB_S3_MAX_ATTEMPTS", 2),
     )
 else:
     STORAGES = filesystem_storages(VAR_DIR)
@@ -296,7 +318,33 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# A broker that refuses or stops answering costs a publisher a few seconds, never a hung
+# request: the outbox keeps the message and the periodic drain sends it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECT_TIMEOUT", 2.0)
+_broker_socket_timeout = env_float("CELERY_BROKER_SOCKET_TIMEOUT", 3.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env_int("CELERY_PUBLISH_MAX_RETRIES", 1),
+    "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged task to another worker after this long. Sized to the
+    # longest an ingest may hold its message: the hard time limit, or a retry's countdown
+    # (at most PHOTOLIB_INGEST_RETRY_MAX seconds), plus a margin; see photos/checks.py.
+    "visibility_timeout": None,  # set below, once the ingest limits are read
+    "socket_timeout": _broker_socket_timeout,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "retry_on_timeout": False,
+}
+# Beat sends the periodic jobs (photolib/periodic.py); `make beat` runs it, once per site.
+PHOTOLIB_PERIODIC_JOBS = {
+    "outbox-drain": {"run": "photolib.outbox.services.outbox_drain", "every": 60},
+    "ingest-requeue-stuck": {"run": "photolib.photos.ingest.photo_requeue_stuck", "every": 300},
+}
+CELERY_BEAT_SCHEDULE = beat_schedule(PHOTOLIB_PERIODIC_JOBS)
+# The outbox: unsent messages younger than this are still being delivered on commit; sent
+# rows are kept this many days (to see what went out), then removed by the drain.
+PHOTOLIB_OUTBOX_RETRY_SECONDS = env_int("PHOTOLIB_OUTBOX_RETRY_SECONDS", 30)
+PHOTOLIB_OUTBOX_KEEP_DAYS = env_int("PHOTOLIB_OUTBOX_KEEP_DAYS", 7)
 
 # --- Catalog --------------------------------------------------------------
 # Email a resident the first time the city uses one of their photos.
@@ -313,6 +361,8 @@ if env_str("EMAIL_HOST"):
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
+    # Mail is sent by tasks, never in a request; a hung server still must not hold a worker.
+    EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
 elif PRODUCTION:
     raise ImproperlyConfigured(
         "PHOTOLIB_PROFILE=production needs EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, "
@@ -361,13 +411,22 @@ PHOTOLIB_UPLOADS_PER_DAY = env_int("PHOTOLIB_UPLOADS_PER_DAY", 200)
 PHOTOLIB_INGEST_SOFT_TIME_LIMIT = env_int("PHOTOLIB_INGEST_SOFT_TIME_LIMIT", 120)
 PHOTOLIB_INGEST_TIME_LIMIT = env_int("PHOTOLIB_INGEST_TIME_LIMIT", 180)
 PHOTOLIB_INGEST_MAX_RETRIES = env_int("PHOTOLIB_INGEST_MAX_RETRIES", 5)
-PHOTOLIB_INGEST_RETRY_BACKOFF = env_int("PHOTOLIB_INGEST_RETRY_BACKOFF", 10)  # seconds, doubled
+# Retry n waits between half and all of BACKOFF * 2**n seconds (equal jitter), at most
+# RETRY_MAX: with the defaults the five retries span at least five minutes of outage.
+PHOTOLIB_INGEST_RETRY_BACKOFF = env_int("PHOTOLIB_INGEST_RETRY_BACKOFF", 20)
+PHOTOLIB_INGEST_RETRY_MAX = env_int("PHOTOLIB_INGEST_RETRY_MAX", 600)
+# A photo `processing` this long whose ingest was not asked for since has lost its task
+# (a broker restarted without persistence); the periodic job sends it to ingest again.
+# Longer than the visibility timeout, so a killed worker's task is redelivered first.
+PHOTOLIB_STUCK_PROCESSING_MINUTES = env_int("PHOTOLIB_STUCK_PROCESSING_MINUTES", 20)
 # Test-only: while this file exists, ingest pauses after storing its first rendition, so a
 # test can kill the worker mid-task. Never set it in a deployment.
 PHOTOLIB_INGEST_TEST_PAUSE_FILE = env_str("PHOTOLIB_INGEST_TEST_PAUSE_FILE")
 for _name in ("PHOTOLIB_MAX_UPLOAD_BYTES", "PHOTOLIB_MAX_PIXELS", "PHOTOLIB_UPLOADS_PER_DAY",
               "PHOTOLIB_INGEST_SOFT_TIME_LIMIT", "PHOTOLIB_INGEST_TIME_LIMIT",
-              "PHOTOLIB_INGEST_RETRY_BACKOFF"):
+              "PHOTOLIB_INGEST_RETRY_BACKOFF", "PHOTOLIB_INGEST_RETRY_MAX",
+              "PHOTOLIB_STUCK_PROCESSING_MINUTES", "PHOTOLIB_OUTBOX_RETRY_SECONDS",
+              "PHOTOLIB_OUTBOX_KEEP_DAYS"):
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be a positive whole number.")
 if PHOTOLIB_INGEST_MAX_RETRIES < 0:
@@ -377,6 +436,9 @@ if PHOTOLIB_INGEST_TIME_LIMIT <= PHOTOLIB_INGEST_SOFT_TIME_LIMIT:
         "PHOTOLIB_INGEST_TIME_LIMIT must be larger than PHOTOLIB_INGEST_SOFT_TIME_LIMIT, so the "
         "soft limit can end a stuck render cleanly before the worker process is killed.")
 del _name
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int(
+    "CELERY_VISIBILITY_TIMEOUT",
+    max(PHOTOLIB_INGEST_TIME_LIMIT, PHOTOLIB_INGEST_RETRY_MAX) + 300)
 
 if CELERY_TASK_ALWAYS_EAGER:
     # In-process tasks would print a line each into `make run`'s output; failures still show.

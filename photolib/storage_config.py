@@ -46,6 +46,9 @@ def s3_storages(
     secret_key: str | None = None,
     addressing_style: str | None = None,
     evidence_bucket: str | None = None,
+    connect_timeout: float = 2.0,
+    read_timeout: float = 3.0,
+    max_attempts: int = 2,
 ) -> dict:
     """Private objects, SSE on every write, presigned URLs of five minutes.
 
@@ -53,11 +56,16 @@ def s3_storages(
     ``evidence/``; in production that is a bucket of its own with versioning and
     Object Lock, so a checkpoint once written cannot be replaced or removed.
 
+    Short timeouts: a request waits at most ``connect_timeout`` for a connection and
+    ``read_timeout`` for each answer, over ``max_attempts`` tries in all (botocore's
+    "standard" retry mode), so an S3 that stops answering costs a page seconds, not minutes.
+
     Memory stays flat for large files: uploads go up in 5 MB parts, at most two in
     flight and two buffered, and a file opened for reading spills to a temporary
     file past 2 MB instead of being held whole in memory.
     """
     from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config
 
     transfer = TransferConfig(multipart_chunksize=5 * 1024 * 1024, max_concurrency=2)
     transfer.max_in_memory_upload_chunks = 2
@@ -72,8 +80,12 @@ def s3_storages(
         "querystring_expire": PRESIGNED_URL_SECONDS,
         "file_overwrite": False,
         "object_parameters": {"ServerSideEncryption": "AES256"},
-        "signature_version": "s3v4",
-        "addressing_style": addressing_style,
+        # With a client_config, django-storages ignores its own signature_version and
+        # addressing_style options, so both are set here.
+        "client_config": Config(
+            signature_version="s3v4", s3={"addressing_style": addressing_style},
+            connect_timeout=connect_timeout, read_timeout=read_timeout,
+            retries={"max_attempts": max_attempts, "mode": "standard"}),
         "transfer_config": transfer,
         "max_memory_size": 2 * 1024 * 1024,
     }

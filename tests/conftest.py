@@ -377,3 +377,71 @@ def page(browser, live_server, request):
 @pytest.fixture(scope="session", autouse=True)
 def _clean_test_output() -> None:
     shutil.rmtree(TEST_OUTPUT / "screenshots", ignore_errors=True)
+
+
+# --- Faults: a dependency that refuses or never answers --------------------
+
+
+@dataclass
+class HungServer:
+    """A TCP server on loopback that accepts every connection and never answers."""
+
+    port: int
+    _sock: socket.socket
+    _accepted: list = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def hung_server() -> Iterator[HungServer]:
+    import threading
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.settimeout(0.2)
+    server = HungServer(port=sock.getsockname()[1], _sock=sock)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            server._accepted.append(conn)  # held open, never read from or answered
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server
+    stop.set()
+    thread.join(timeout=2)
+    for conn in server._accepted:
+        conn.close()
+    sock.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on: connections are refused at once."""
+    return free_port()
+
+
+@pytest.fixture
+def broker_at(monkeypatch):
+    """``broker_at(url)``: publish to ``url`` from now until the test ends (or the next call);
+    the session's broker comes back afterwards. Celery prefers the ``CELERY_BROKER_URL``
+    environment variable to its configuration, so both change."""
+    from photolib.celery import app
+
+    original = app.conf.broker_url
+
+    def point(url: str) -> None:
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
+        app.conf.broker_url = url
+
+    yield point
+    app.conf.broker_url = original

@@ -124,3 +124,24 @@ def test_a_visibility_timeout_shorter_than_a_task_is_warned_about():
     result = run_manage({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
                          "CELERY_VISIBILITY_TIMEOUT": "100"}, "check")
     assert "photolib.W001" in result.stderr + result.stdout
+
+
+def test_every_dependency_has_a_short_timeout_by_default():
+    script = (
+        "from django.conf import settings as s; from django.db import connection;"
+        "o = s.CELERY_BROKER_TRANSPORT_OPTIONS;"
+        "c = s.STORAGES['originals']['OPTIONS']['client_config'];"
+        "print(s.CELERY_BROKER_CONNECTION_TIMEOUT, o['socket_timeout'],"
+        " o['socket_connect_timeout'], o['visibility_timeout'],"
+        " s.CELERY_TASK_PUBLISH_RETRY_POLICY['max_retries'],"
+        " c.connect_timeout, c.read_timeout, c.retries['max_attempts'], s.EMAIL_TIMEOUT,"
+        " s.DATABASES['default']['OPTIONS']['options'],"
+        " s.DATABASES['default']['OPTIONS']['connect_timeout'])"
+    )
+    result = run_manage({**PRODUCTION, "PHOTOLIB_STORAGE": "s3", "PHOTOLIB_S3_BUCKET": "b",
+                         "DATABASE_URL": "postgres://app@127.0.0.1:5432/photolib"},
+                        "shell", "-c", script)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.strip().splitlines()[-1]  # after the shell's own banner
+    assert printed.split() == ["2.0", "3.0", "2.0", "900", "1", "2.0", "3.0", "2",
+                               "10.0", "-c", "statement_timeout=30000", "5"]

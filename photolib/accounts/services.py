@@ -56,15 +56,26 @@ def send_verification_email(*, user: User) -> None:
 def user_sign_up(*, email: str, password: str, display_name: str, credit_name: str) -> User:
     """Create a resident account (unverified) and email the verification link.
 
-    The email goes out from a task enqueued only once the row is committed.
+    The email goes out from a task enqueued in the same transaction (the outbox), sent once
+    the row is committed.
     """
     user = User.objects.create_user(
         email=email, password=password, display_name=display_name,
         credit_name=credit_name or display_name,
     )
     user.groups.add(Group.objects.get(name=roles.RESIDENT))
-    transaction.on_commit(partial(enqueue, SEND_VERIFICATION_TASK, user.pk))
+    enqueue(SEND_VERIFICATION_TASK, user.pk)
     return user
+
+
+@transaction.atomic
+def user_resend_verification(*, user: User) -> bool:
+    """Email a new verification link (from a task, once this commits); False, and nothing
+    sent, when the address is already verified."""
+    if user.is_verified:
+        return False
+    enqueue(SEND_VERIFICATION_TASK, user.pk)
+    return True
 
 
 @transaction.atomic

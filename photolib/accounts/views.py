@@ -51,10 +51,9 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def resend_verification(request: HttpRequest) -> HttpResponse:
-    if request.user.is_verified:
+    if not services.user_resend_verification(user=request.user):
         messages.info(request, "Your email address is already verified.")
     else:
-        services.send_verification_email(user=request.user)
         messages.success(request, f"We sent a new verification link to {request.user.email}.")
     return redirect("accounts:profile")
 

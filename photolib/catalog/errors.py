@@ -13,6 +13,21 @@ class DownloadRefused(CatalogError):
     """The download cannot happen (no purpose given, a use the agreement does not permit)."""
 
 
+class FileUnavailable(CatalogError):
+    """Storage did not answer while a download was made; nothing was recorded. Trying again
+    in a few minutes may work."""
+
+    status_code = 503
+    code = "storage_unavailable"
+
+
+class FileMissing(CatalogError):
+    """The photo's stored file is gone; nothing was recorded. Staff have to restore it."""
+
+    status_code = 404
+    code = "file_missing"
+
+
 class NotInCatalog(CatalogError):
     """No such photo among the cleared ones (never says whether it exists at all)."""
 

@@ -8,6 +8,7 @@ Download copies live in the catalog's own storage alias (``downloads``) at
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -20,16 +21,21 @@ from django.urls import reverse
 
 import media_ingest
 from photolib.accounts.models import User
-from photolib.catalog.errors import DownloadRefused
+from photolib.catalog.errors import DownloadRefused, FileMissing, FileUnavailable
 from photolib.catalog.models import Collection, CollectionItem, Download
 from photolib.catalog.rights import RightsInfo, embed_xmp, rights_xmp
+from photolib.celery import enqueue
 from photolib.consent.models import USE_LABELS
+from photolib.photos.errors import OriginalMissing
 from photolib.photos.keys import PREVIEW, RENDITIONS
 from photolib.photos.models import Photo, Rendition
-from photolib.photos.pipeline import render_original
+from photolib.photos.pipeline import TRANSIENT_ERRORS, render_original
 from photolib.storage_config import DOWNLOADS
 
 PRINT_SPEC = media_ingest.RenditionSpec("print", 16384, "JPEG", 92)
+FIRST_USE_MAIL_TASK = "photolib.catalog.tasks.send_first_use_email"
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["DownloadRefused", "download_prepare", "collection_create", "collection_add",
            "collection_remove"]
@@ -116,8 +122,11 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
 
     The record is written in the same transaction as the check that the photo is
     cleared; if anything fails, neither the record nor the stored file remains.
-    Raises ``Photo.DoesNotExist`` (not cleared: callers answer 404) or
-    ``DownloadRefused``.
+    Raises ``Photo.DoesNotExist`` (not cleared: callers answer 404), ``DownloadRefused``,
+    ``FileMissing`` (the stored file is gone: 404) or ``FileUnavailable`` (storage failed or
+    did not answer within its timeouts: 503). The first download of a photo enqueues the
+    owner's first-use mail in the same transaction; it goes out from a task, so a mail
+    server that is down never fails the download.
     """
     campaign = campaign.strip()
     if not campaign:
@@ -126,7 +135,14 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
         raise DownloadRefused("Choose the web or the print rendition.")
     photo = cleared_photo(photo_id)
     check_use(photo, use)
-    data = embed_xmp(_file_bytes(photo, rendition), rights_xmp(rights_for(photo)))
+    try:
+        data = embed_xmp(_file_bytes(photo, rendition), rights_xmp(rights_for(photo)))
+    except (FileNotFoundError, OriginalMissing, Rendition.DoesNotExist) as exc:
+        logger.error("download of photo %s: its stored file is missing (%r)", photo.pk, exc)
+        raise FileMissing("This photo's file is missing from storage, so it cannot be "
+                          "downloaded; the library's staff can restore it.") from exc
+    except TRANSIENT_ERRORS as exc:
+        raise _unavailable(exc) from exc
     filename = download_filename(photo, rendition)
     storage = storages[DOWNLOADS]
     name = None
@@ -139,22 +155,38 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
                 photo=photo, user=user, rendition=rendition, use=use, campaign=campaign[:200],
                 consent_record_id=photo.consent_record_id,
                 agreement_version_id=photo.agreement_version_id, collection=collection)
-            name = storage.save(f"{download.pk}/{filename}", ContentFile(data))
+            try:
+                name = storage.save(f"{download.pk}/{filename}", ContentFile(data))
+            except TRANSIENT_ERRORS as exc:
+                raise _unavailable(exc) from exc
             download.file_key = name
             download.save(update_fields=["file_key"])
             if first_use and settings.PHOTOLIB_NOTIFY_FIRST_USE:
-                photo_pk = photo.pk
-                transaction.on_commit(lambda: _notify_first_use(photo_pk))
+                enqueue(FIRST_USE_MAIL_TASK, str(photo.pk))
     except BaseException:
         if name is not None:
-            storage.delete(name)  # no file without its record
+            try:
+                storage.delete(name)  # no file without its record
+            except TRANSIENT_ERRORS:
+                logger.warning("download copy %s left behind; sweep_storage removes it", name)
         raise
     return PreparedDownload(download=download, storage_name=name, filename=filename)
 
 
-def _notify_first_use(photo_id) -> None:
-    photo = Photo.objects.select_related("owner").get(pk=photo_id)
-    first = photo.downloads.order_by("at").first()
+def _unavailable(exc: BaseException) -> FileUnavailable:
+    logger.error("download: storage failed: %r", exc)
+    return FileUnavailable("File storage is not answering just now, so nothing was "
+                           "downloaded. Please try again in a few minutes.")
+
+
+def photo_first_use_mail(*, photo_id) -> bool:
+    """Tell the owner the city used their photo for the first time (the first-use task's
+    body); False, and nothing sent, when the photo or its downloads are gone. Raises what
+    the mail backend raises, for the task to retry."""
+    photo = Photo.objects.select_related("owner").filter(pk=photo_id).first()
+    first = photo.downloads.order_by("at").first() if photo is not None else None
+    if first is None:
+        return False
     send_mail(
         subject=f"Your photo “{photo.title}” was used for the first time",
         message=(f"Hello {photo.owner.display_name},\n\nThe city used your photo "
@@ -162,6 +194,7 @@ def _notify_first_use(photo_id) -> None:
                  f"“{first.campaign}”.\n\nSee every use on My photos: "
                  f"{settings.SITE_URL}{reverse('photos:mine')}\n"),
         from_email=None, recipient_list=[photo.owner.email])
+    return True
 
 
 # --- collections -------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from photolib.catalog import search, services
-from photolib.catalog.errors import DownloadRefused, NotInCatalog
+from photolib.catalog.errors import DownloadRefused, FileMissing, FileUnavailable, NotInCatalog
 from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm
 from photolib.catalog.models import Collection
 from photolib.consent.models import USE_LABELS
@@ -231,8 +231,8 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
                                                          collection=collection, **data)
                 except Photo.DoesNotExist:
                     continue  # no longer cleared: silently absent, like everywhere else
-                except DownloadRefused as exc:
-                    skipped.append(str(exc))
+                except (DownloadRefused, FileMissing, FileUnavailable) as exc:
+                    skipped.append(str(exc))  # the rest of the ZIP still goes out
                     continue
                 with storages[DOWNLOADS].open(prepared.storage_name, "rb") as fh, \
                         archive.open(f"{prepared.download.pk.hex[:8]}-{prepared.filename}",

@@ -111,7 +111,7 @@ SEND_RECEIPT_TASK = "photolib.consent.tasks.send_receipt_email"
 
 
 def _send_receipt_on_commit(record: ConsentRecord) -> None:
-    transaction.on_commit(partial(enqueue, SEND_RECEIPT_TASK, str(record.id)))
+    enqueue(SEND_RECEIPT_TASK, str(record.id))  # an outbox row: sent once this commits
 
 
 @transaction.atomic

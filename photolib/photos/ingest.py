@@ -14,7 +14,7 @@ import os
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -38,12 +38,31 @@ from photolib.photos.keys import (
 )
 from photolib.photos.models import Photo, Rendition
 from photolib.photos.pipeline import process_original
+from photolib.photos.selectors import stuck_in_processing
 from photolib.photos.signals import announce, photo_facts_changed
+from photolib.photos.uploads import enqueue_ingest_on_commit
 
 logger = logging.getLogger(__name__)
 
 NEAR_DUPLICATE_MAX_BITS = 6  # dHash bits that may differ for a near-duplicate flag
 MAX_NEAR_DUPLICATES = 50
+
+
+def photo_requeue_stuck(*, older_than: timedelta | None = None) -> str:
+    """The periodic job: ask again for the ingest of every photo stuck in ``processing``
+    (``selectors.stuck_in_processing``; ``older_than`` defaults to
+    ``PHOTOLIB_STUCK_PROCESSING_MINUTES``); returns a summary. Idempotent: a photo asked for
+    is not asked for again within ``older_than``, and ingest itself makes only the renditions
+    still missing."""
+    if older_than is None:
+        older_than = timedelta(minutes=settings.PHOTOLIB_STUCK_PROCESSING_MINUTES)
+    stuck = stuck_in_processing(cutoff=timezone.now() - older_than)
+    with transaction.atomic():
+        for photo_id in stuck:
+            logger.warning("photo %s has been processing since before %s with no ingest "
+                           "under way; sending it to ingest again", photo_id, older_than)
+            enqueue_ingest_on_commit(photo_id)
+    return f"{len(stuck)} stuck photo(s) sent to ingest again"
 
 
 def _max_attempts() -> int:

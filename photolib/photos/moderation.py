@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from functools import partial
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,13 +23,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from photolib.accounts.models import User
+from photolib.celery import enqueue
 from photolib.consent.services import RequestContext, consent_withdraw_photo
 from photolib.photos import errors
 from photolib.photos.models import ModerationEvent, Photo
+from photolib.photos.selectors import stuck_in_processing
 from photolib.photos.signals import announce, photo_approved, photo_taken_down, photo_withdrawn
 from photolib.photos.uploads import enqueue_ingest_on_commit
 
 MODERATE = "accounts.moderate"
+REJECTION_MAIL_TASK = "photolib.photos.tasks.send_rejection_email"
 _NO_CONTEXT = RequestContext()  # callers without a request (tests, scripts)
 
 
@@ -108,15 +111,26 @@ def photo_reject(*, photo_id: uuid.UUID | str, acting_user: User, reason: str) -
     photo.reviewed_by = acting_user
     photo.save(update_fields=["status", "status_reason", "reviewed_at", "reviewed_by"])
     _event(photo, acting_user, ModerationEvent.Action.REJECT, reason)
-    owner, title = photo.owner, photo.title
-    transaction.on_commit(partial(
-        send_mail,
-        subject=f"Your photo “{title}” was not accepted",
-        message=(f"Hello {owner.display_name},\n\nA reviewer did not accept your photo "
-                 f"“{title}”.\n\nReason: {reason}\n\nYou can see it on My photos: "
-                 f"{settings.SITE_URL}{reverse('photos:mine')}\n"),
-        from_email=None, recipient_list=[owner.email]))
+    enqueue(REJECTION_MAIL_TASK, str(photo.pk))  # mailed by a task once this commits
     return photo
+
+
+def photo_rejection_mail(*, photo_id: uuid.UUID | str) -> bool:
+    """Mail the owner why their photo was rejected (the rejection task's body); False, and
+    nothing sent, when the photo is gone or no longer rejected. Raises what the mail
+    backend raises (``OSError``, ``smtplib.SMTPException``), for the task to retry."""
+    photo = (Photo.objects.select_related("owner")
+             .filter(pk=photo_id, status=Photo.Status.REJECTED).first())
+    if photo is None:
+        return False
+    owner = photo.owner
+    send_mail(
+        subject=f"Your photo “{photo.title}” was not accepted",
+        message=(f"Hello {owner.display_name},\n\nA reviewer did not accept your photo "
+                 f"“{photo.title}”.\n\nReason: {photo.status_reason}\n\nYou can see it on "
+                 f"My photos: {settings.SITE_URL}{reverse('photos:mine')}\n"),
+        from_email=None, recipient_list=[owner.email])
+    return True
 
 
 @transaction.atomic
@@ -162,14 +176,21 @@ def photo_withdraw(*, photo_id: uuid.UUID | str, acting_user: User,
 
 @transaction.atomic
 def photo_retry_ingest(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo:
-    """A reviewer sends a ``failed`` photo through ingest again; return it (``processing``).
+    """A reviewer sends a ``failed`` photo, or one stuck in ``processing`` (longer than
+    ``PHOTOLIB_STUCK_PROCESSING_MINUTES`` with no ingest asked for since), through ingest
+    again; return it (``processing``). Ingest is idempotent: renditions already stored are
+    kept, never made twice.
 
-    Raises ``NotAllowed``, ``PhotoNotFound``, or ``WrongState`` when it is not ``failed``.
+    Raises ``NotAllowed``, ``PhotoNotFound``, or ``WrongState`` for any other photo.
     """
     _as_reviewer(acting_user)
     photo = _locked(photo_id)
-    if photo.status != Photo.Status.FAILED:
-        raise errors.WrongState("Only photos whose processing failed can be retried.")
+    cutoff = timezone.now() - timedelta(minutes=settings.PHOTOLIB_STUCK_PROCESSING_MINUTES)
+    stuck = (photo.status == Photo.Status.PROCESSING
+             and str(photo.pk) in stuck_in_processing(cutoff=cutoff, ids=[photo.pk]))
+    if photo.status != Photo.Status.FAILED and not stuck:
+        raise errors.WrongState("Only photos whose processing failed or is stuck can be "
+                                "retried.")
     photo.status = Photo.Status.PROCESSING
     photo.status_reason = ""
     photo.ingest_attempts = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count, Min
@@ -19,6 +20,7 @@ from photolib.photos import moderation
 from photolib.photos.errors import PhotoError, PhotoNotFound
 from photolib.photos.keys import ORIGINALS, RENDITION_KINDS, RENDITIONS
 from photolib.photos.models import ModerationEvent, Photo, Rendition
+from photolib.photos.selectors import stuck_in_processing
 
 reviewer = permission_required("accounts.moderate", raise_exception=True)
 
@@ -31,7 +33,10 @@ def queue(request: HttpRequest) -> HttpResponse:
                               "duplicate_of")
               .prefetch_related("tags")[:100])
     failed = Photo.objects.filter(status=Photo.Status.FAILED).select_related("owner")[:50]
-    return render(request, "review/queue.html", {"photos": photos, "failed": failed})
+    cutoff = timezone.now() - timedelta(minutes=settings.PHOTOLIB_STUCK_PROCESSING_MINUTES)
+    stuck = Photo.objects.filter(pk__in=stuck_in_processing(cutoff=cutoff, limit=50))
+    return render(request, "review/queue.html",
+                  {"photos": photos, "failed": failed, "stuck": stuck})
 
 
 @login_required

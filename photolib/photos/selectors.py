@@ -8,6 +8,8 @@ the My photos view.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 
@@ -15,7 +17,9 @@ from media_ingest import RenditionSpec
 from photolib.accounts.models import User
 from photolib.consent.models import CommunityGroup, ConsentRecord
 from photolib.consent.selectors import membership
+from photolib.outbox.models import OutboxMessage
 from photolib.photos.models import Photo, Rendition
+from photolib.photos.uploads import INGEST_TASK
 
 
 def photos_of(user: User) -> QuerySet[Photo]:
@@ -50,3 +54,21 @@ def uploadable_groups(user: User) -> list[CommunityGroup]:
                  .values_list("group_id", flat=True).distinct())
     groups = CommunityGroup.objects.filter(pk__in=list(group_ids)).order_by("name")
     return [group for group in groups if membership(user, group).may_upload]
+
+
+def stuck_in_processing(*, cutoff: datetime, ids: Iterable | None = None,
+                        limit: int = 500) -> list[str]:
+    """Ids (as strings) of photos ``processing`` since before ``cutoff`` whose ingest has not
+    been asked for since (no outbox message for it after ``cutoff``): their task was lost.
+    ``ids`` narrows the search to those photos; at most ``limit``, oldest first."""
+    photos = Photo.objects.filter(status=Photo.Status.PROCESSING, uploaded_at__lte=cutoff)
+    if ids is not None:
+        photos = photos.filter(pk__in=list(ids))
+    candidates = [str(pk) for pk in photos.order_by("uploaded_at")
+                  .values_list("pk", flat=True)[:limit]]
+    if not candidates:
+        return []
+    asked = {str(args[0]) for args in OutboxMessage.objects
+             .filter(task_name=INGEST_TASK, created_at__gt=cutoff)
+             .values_list("args", flat=True) if args}
+    return [pk for pk in candidates if pk not in asked]

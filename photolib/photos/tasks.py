@@ -2,32 +2,42 @@
 
 Acknowledged late and rejected (requeued) when its worker dies, so a killed worker's photo is
 processed again; ``ingest.photo_ingest`` is idempotent. Services enqueue it by name
-(``uploads.INGEST_TASK``), so only this module imports the other. Run workers with the prefork pool
+(``uploads.INGEST_TASK``), so only this module imports the other. The rejection mail is a
+task here too, so no request sends mail itself. Run workers with the prefork pool
 (Celery's default): the imaging code must not share a process between threads.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from photolib.photos import ingest
+from photolib.photos import ingest, moderation
 from photolib.photos.pipeline import TRANSIENT_ERRORS
 from photolib.photos.uploads import INGEST_TASK
 
 logger = logging.getLogger(__name__)
 
 
+def retry_delay_bounds(retries: int) -> tuple[float, float]:
+    """The shortest and longest wait, in seconds, before retry number ``retries + 1``:
+    ``PHOTOLIB_INGEST_RETRY_BACKOFF * 2**retries`` capped at ``PHOTOLIB_INGEST_RETRY_MAX``,
+    of which at least half is always waited (equal jitter), so the retries span minutes of
+    outage instead of using themselves up in seconds."""
+    ceiling = min(settings.PHOTOLIB_INGEST_RETRY_BACKOFF * 2 ** retries,
+                  settings.PHOTOLIB_INGEST_RETRY_MAX)
+    return ceiling / 2, float(ceiling)
+
+
 def retry_countdown(retries: int) -> int:
-    """Seconds before retry number ``retries + 1``: exponential from the configured base,
-    with full jitter, capped at ten minutes."""
-    return get_exponential_backoff_interval(
-        factor=settings.PHOTOLIB_INGEST_RETRY_BACKOFF, retries=retries, maximum=600,
-        full_jitter=True)
+    """Seconds before retry number ``retries + 1``: uniform within ``retry_delay_bounds``
+    (the jitter spreads photos that failed together)."""
+    low, high = retry_delay_bounds(retries)
+    return round(random.uniform(low, high))  # noqa: S311 - jitter, not a secret
 
 
 @shared_task(
@@ -79,3 +89,11 @@ def ingest_photo(self, photo_id: str) -> str:
                        "A reviewer can retry it.")
         break
     return photo.status if photo is not None else "gone"
+
+
+@shared_task(name=moderation.REJECTION_MAIL_TASK, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5)
+def send_rejection_email(photo_id: str) -> bool:
+    """Mail the owner of a rejected photo the reviewer's reason (enqueued by
+    ``moderation.photo_reject``)."""
+    return moderation.photo_rejection_mail(photo_id=photo_id)

@@ -11,7 +11,6 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.files import File
@@ -45,12 +44,10 @@ INGEST_TASK = "photolib.photos.tasks.ingest_photo"
 
 
 def enqueue_ingest_on_commit(photo_id: uuid.UUID) -> None:
-    """Send the photo to the ingest task once the current transaction commits.
-
-    robust: a broker hiccup must not turn a stored upload into an error;
-    ``reprocess_photos`` finishes photos left in ``processing`` (--stuck-minutes).
-    """
-    transaction.on_commit(partial(enqueue, INGEST_TASK, str(photo_id)), robust=True)
+    """Ask for the photo's ingest in the current transaction; the task goes out once it
+    commits (``photolib.celery.enqueue``: an outbox row, so a broker outage delays the
+    ingest but never loses it or fails the upload)."""
+    enqueue(INGEST_TASK, str(photo_id))
 
 
 def _storage_failure(exc: BaseException) -> errors.StorageUnavailable:
@@ -195,6 +192,7 @@ def photo_upload(
     name = display_name(upload.name or "photo")
     originals = storages[ORIGINALS]
     stored: list[str] = []
+    committing = False  # once true the rows may be committed: their files must stay
     try:
         try:
             upload.file.seek(0)
@@ -232,8 +230,13 @@ def photo_upload(
                 statement=attestation_statement(own_work=True, people=people),
             )
             enqueue_ingest_on_commit(photo.id)
+            # Past this line only the commit and its callbacks run. Whatever they raise, the
+            # row may have committed (a lost connection during COMMIT says nothing either
+            # way), so its original stays; ``sweep_storage`` finds a true orphan later.
+            committing = True
     except BaseException:
-        delete_quietly(originals, stored)
+        if not committing:  # rolled back: no row names these objects
+            delete_quietly(originals, stored)
         raise
     return photo
 
