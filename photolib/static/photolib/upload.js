@@ -298,10 +298,14 @@
     uploadAll().then(function () { button.disabled = false; updateButton(); });
   });
 
-  input.addEventListener("change", function () {
+  function takeChosenFiles() {
+    if (!input.files || !input.files.length) return;
     addFiles(input.files);
     input.value = "";
-  });
+  }
+  input.addEventListener("change", takeChosenFiles);
+  // Files chosen before this script ran (a slow page, a restored form) join the list too.
+  takeChosenFiles();
 
   ["dragenter", "dragover"].forEach(function (type) {
     zone.addEventListener(type, function (event) {
