@@ -211,6 +211,7 @@ def consent_withdraw_photo(
     photo_title: str,
     context: RequestContext,
     method: str = CollectionMethod.PHOTO_WITHDRAW_BUTTON,
+    send_receipt: bool = True,
 ) -> ConsentRecord:
     """Record that ``user`` withdraws one photo of theirs; return the WITHDRAW_PHOTO.
 
@@ -218,7 +219,8 @@ def consent_withdraw_photo(
     ``photo_title`` name the photo (consent does not import photos). The caller
     (``photos.moderation.photo_withdraw``) has already checked the photo is the
     person's and marks it withdrawn in the same transaction. The person's group
-    membership is unchanged. A receipt is emailed after commit. Raises
+    membership is unchanged. A receipt is emailed after commit (unless
+    ``send_receipt`` is false: account erasure, whose address is erased). Raises
     ``ValueError`` for an id that is not a UUID, an empty title, or a version
     that is not a published version of ``group``.
     """
@@ -230,7 +232,8 @@ def consent_withdraw_photo(
                            action=ConsentRecord.Action.WITHDRAW_PHOTO, statements=[],
                            method=method, context=context, photo_id=photo_uuid,
                            photo_title=title[:200])
-    _send_receipt_on_commit(record)
+    if send_receipt:
+        _send_receipt_on_commit(record)
     return record
 
 
