@@ -117,7 +117,8 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 def _visible_record(request: HttpRequest, record_id) -> ConsentRecord:
     """The record, if the viewer is its subject or a reviewer; 404 otherwise."""
     record = get_object_or_404(
-        ConsentRecord.objects.select_related("group", "agreement_version", "user", "evidence"), pk=record_id)
+        ConsentRecord.objects.select_related("group", "agreement_version", "user", "evidence"),
+        pk=record_id)
     if record.user_id != request.user.pk and not request.user.has_perm("accounts.moderate"):
         raise Http404("No such receipt.")
     return record
@@ -249,7 +250,8 @@ def my_consent(request: HttpRequest) -> HttpResponse:
 
 def _filtered_records(request: HttpRequest):
     form = RecordFilterForm(request.GET or None)
-    qs = ConsentRecord.objects.select_related("group", "agreement_version", "evidence").order_by("-sequence")
+    qs = (ConsentRecord.objects.select_related("group", "agreement_version", "evidence")
+          .order_by("-sequence"))
     if form.is_valid():
         qs = form.filter(qs)
     elif form.is_bound:
@@ -272,7 +274,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @permission_required("accounts.moderate", raise_exception=True)
 def record_detail(request: HttpRequest, record_id) -> HttpResponse:
     record = get_object_or_404(
-        ConsentRecord.objects.select_related("group", "agreement_version", "user", "evidence"), pk=record_id)
+        ConsentRecord.objects.select_related("group", "agreement_version", "user", "evidence"),
+        pk=record_id)
     return render(request, "consent/record_detail.html",
                   {"record": record, "receipt": receipts.receipt_json(record),
                    "collection_method": receipts.collection_method_label(record),

@@ -29,9 +29,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from photolib.consent.services import RequestContext
 from photolib.errors import wants_json
 from photolib.files import serve
-from photolib.consent.services import RequestContext
 from photolib.http import client_ip, user_agent
 from photolib.photos import errors, lifecycle, selectors, uploads
 from photolib.photos.forms import ACCEPT, PhotoDetailsForm, UploadForm
