@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "photolib.consent",
     "photolib.photos",
     "photolib.catalog",
+    "photolib.rights",
 ]
 
 # Demo content added by `manage.py seed_demo`, in dependency order.

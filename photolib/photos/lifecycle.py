@@ -22,6 +22,7 @@ from functools import partial
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from photolib.accounts.models import User
@@ -137,10 +138,13 @@ def photo_delete(*, acting_user: User, photo_id: uuid.UUID | str, used: bool = F
 
 
 @transaction.atomic
-def photo_purge(*, photo_id: uuid.UUID | str, reason: str) -> bool:
+def photo_purge(*, photo_id: uuid.UUID | str, reason: str, condition: Q | None = None
+                ) -> bool:
     """A retention rule deletes a photo (rows now, objects after commit); True if it was
-    there. The caller has removed whatever above photos still points at it."""
-    photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
+    there (and, under its row lock, still matched ``condition``). The caller has removed
+    whatever above photos still points at it."""
+    photo = (Photo.objects.select_for_update().filter(pk=photo_id)
+             .filter(condition if condition is not None else Q()).first())
     if photo is None:
         return False
     _remove(photo, actor=None, action=ModerationEvent.Action.PURGE, reason=reason)
