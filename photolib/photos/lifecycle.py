@@ -63,8 +63,11 @@ def photo_update(
     description: str = "",
     tags: Iterable[str] = (),
     place_name: str = "",
+    hide_location: bool = False,
 ) -> Photo:
     """Change what the owner says about a photo while it waits for review; return it.
+
+    ``hide_location``: marketing sees neither its place nor its position.
 
     Raises ``PhotoNotFound`` (not theirs), ``NotEditable`` or ``InvalidInput``. Only these
     fields are written, so a worker finishing the ingest at the same time loses nothing.
@@ -72,7 +75,8 @@ def photo_update(
     photo = _own_editable(acting_user, photo_id)
     photo.title, photo.description, photo.place_name = clean_details(
         title=title, description=description, place_name=place_name)
-    photo.save(update_fields=["title", "description", "place_name"])
+    photo.hide_location = bool(hide_location)
+    photo.save(update_fields=["title", "description", "place_name", "hide_location"])
     photo.tags.set(tags_named(clean_tags(tags)))
     return photo
 

@@ -123,6 +123,10 @@ class Photo(models.Model):
     description = models.TextField(blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="photos")
     place_name = models.CharField(max_length=200, blank=True)
+    hide_location = models.BooleanField(
+        default=False, help_text="The owner hides where it was taken from marketing: no place "
+                                 "name and no position in the catalog (reviewers still see "
+                                 "them).")
 
     # The original file.
     original_name = models.CharField(max_length=255, help_text="The file's name, for display.")

@@ -139,6 +139,7 @@ def photo_upload(
     description: str = "",
     tags: Iterable[str] = (),
     place_name: str = "",
+    hide_location: bool = False,
     own_work: bool,
     people: str,
     release: File | None = None,
@@ -220,7 +221,7 @@ def photo_upload(
                 id=photo_id, owner=acting_user, group=group, consent_record=grant,
                 agreement_version=version, rights_expire_at=version.term_ends(grant.created_at),
                 status=Photo.Status.PROCESSING, title=title, description=description,
-                place_name=place_name, original_name=name, original_key=stored_original,
+                place_name=place_name, hide_location=bool(hide_location), original_name=name, original_key=stored_original,
                 original_size=upload.size, mime_type=sniffed.mime_type, format=sniffed.format,
             )
             if tag_names:

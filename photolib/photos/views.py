@@ -157,7 +157,8 @@ def _upload(request: HttpRequest, limiter: MaxSizeUploadHandler) -> HttpResponse
             photo = uploads.photo_upload(
                 acting_user=request.user, group=data["group"], upload=file,
                 title=data["title"], description=data["description"], tags=data["tags"],
-                place_name=data["place_name"], own_work=data["own_work"],
+                place_name=data["place_name"], hide_location=data["hide_location"],
+                own_work=data["own_work"],
                 people=data["people"], release=data.get("release"))
         except errors.PhotoError as exc:
             problems.append((file.name, exc))
@@ -230,7 +231,8 @@ def edit(request: HttpRequest, photo_id: uuid.UUID) -> HttpResponse:
     else:
         form = PhotoDetailsForm(initial={
             "title": photo.title, "description": photo.description,
-            "tags": ", ".join(t.name for t in photo.tags.all()), "place_name": photo.place_name})
+            "tags": ", ".join(t.name for t in photo.tags.all()), "place_name": photo.place_name,
+            "hide_location": photo.hide_location})
     status = 200
     if request.method == "POST":
         status = error.status_code if error else 400

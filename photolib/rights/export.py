@@ -27,7 +27,8 @@ from photolib.photos.keys import ORIGINALS, safe_stem
 from photolib.photos.models import Photo
 
 CHUNK = 1 << 16
-PHOTO_COLUMNS = ("id", "title", "description", "tags", "place_name", "group", "status",
+PHOTO_COLUMNS = ("id", "title", "description", "tags", "place_name", "hide_location", "group",
+                 "status",
                  "status_reason", "uploaded_at", "reviewed_at", "withdrawn_at",
                  "taken_down_at", "legal_hold_until", "original_name", "original_size",
                  "sha256", "width", "height", "taken_at", "camera_make", "camera_model",
@@ -64,6 +65,7 @@ def _photo_row(photo: Photo, uses: int) -> dict[str, Any]:
     return {
         "id": str(photo.pk), "title": photo.title, "description": photo.description,
         "tags": ", ".join(t.name for t in photo.tags.all()), "place_name": photo.place_name,
+        "hide_location": photo.hide_location,
         "group": photo.group.name, "status": photo.status, "status_reason": photo.status_reason,
         "uploaded_at": _iso(photo.uploaded_at), "reviewed_at": _iso(photo.reviewed_at),
         "withdrawn_at": _iso(photo.withdrawn_at), "taken_down_at": _iso(photo.taken_down_at),
