@@ -221,7 +221,8 @@ def photo_upload(
                 id=photo_id, owner=acting_user, group=group, consent_record=grant,
                 agreement_version=version, rights_expire_at=version.term_ends(grant.created_at),
                 status=Photo.Status.PROCESSING, title=title, description=description,
-                place_name=place_name, hide_location=bool(hide_location), original_name=name, original_key=stored_original,
+                place_name=place_name, hide_location=bool(hide_location), original_name=name,
+                original_key=stored_original,
                 original_size=upload.size, mime_type=sniffed.mime_type, format=sniffed.format,
             )
             if tag_names:
