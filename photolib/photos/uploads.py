@@ -150,7 +150,7 @@ def photo_upload(
     chunks, never whole. Order: permission and input checks, content sniffing and header-only
     limits (``media_ingest.check_upload``), the daily limit, then the original (and release)
     go to the ``originals`` storage, then the rows in one transaction; the ingest task is
-    enqueued when it commits.
+    enqueued when it commits. ``hide_location``: marketing never sees where it was taken.
 
     Raises ``NotAllowed`` (not a verified resident with a grant under the group's current
     agreement), ``InvalidInput``, ``FileRefused`` (format, bytes, pixels), ``DailyLimitReached``
