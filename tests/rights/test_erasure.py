@@ -1,5 +1,7 @@
 """Erasure (GDPR Art. 17): "Delete my account" and ``manage.py erase_account``."""
 
+import io
+
 import pytest
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
@@ -111,6 +113,9 @@ def test_erasure_leaves_no_personal_data_and_the_ledger_still_proves_the_receipt
     assert not storages["originals"].exists(unused_key)
     assert not storages["originals"].exists(rejected_key)
     assert not Photo.objects.cleared().filter(owner=erased).exists()
+    sweep = io.StringIO()
+    call_command("sweep_storage", stdout=sweep)  # nothing half-deleted, either way
+    assert "0 object(s) without a row, 0 row(s) without an object" in sweep.getvalue()
 
     log = ErasureLog.objects.get(account=erased)
     assert (log.via, log.photos_deleted, log.records_withdrawn) == ("resident", 2, 2)
