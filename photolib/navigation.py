@@ -18,6 +18,7 @@ ENTRIES: tuple[tuple[str, str, str | None], ...] = (
     ("Review queue", "review:queue", "accounts.moderate"),
     ("Dashboard", "review:dashboard", "accounts.moderate"),
     ("Consent records", "consent:record_list", "accounts.moderate"),
+    ("Erasures", "rights:erasure_log", "accounts.moderate"),
     ("Agreements", "admin:consent_agreementversion_changelist", "accounts.moderate"),
     ("Admin", "admin:index", "accounts.use_admin"),
     ("My consent", "consent:my_consent", "accounts.contribute"),

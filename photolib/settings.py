@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "photolib.consent",
     "photolib.photos",
     "photolib.catalog",
+    "photolib.rights",
 ]
 
 # Demo content added by `manage.py seed_demo`, in dependency order.
@@ -339,6 +340,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 PHOTOLIB_PERIODIC_JOBS = {
     "outbox-drain": {"run": "photolib.outbox.services.outbox_drain", "every": 60},
     "ingest-requeue-stuck": {"run": "photolib.photos.ingest.photo_requeue_stuck", "every": 300},
+    # Retention of personal data (photolib/rights/retention.py): hourly is plenty for
+    # periods counted in days.
+    "retention": {"run": "photolib.rights.retention.retention_periodic", "every": 3600},
 }
 CELERY_BEAT_SCHEDULE = beat_schedule(PHOTOLIB_PERIODIC_JOBS)
 # The outbox: unsent messages younger than this are still being delivered on commit; sent
@@ -349,6 +353,23 @@ PHOTOLIB_OUTBOX_KEEP_DAYS = env_int("PHOTOLIB_OUTBOX_KEEP_DAYS", 7)
 # --- Catalog --------------------------------------------------------------
 # Email a resident the first time the city uses one of their photos.
 PHOTOLIB_NOTIFY_FIRST_USE = env_bool("PHOTOLIB_NOTIFY_FIRST_USE", default=True)
+
+# --- Retention (the residents' data rights; ``manage.py apply_retention``) -------
+def _days(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name}={value}: give a number of days, at least 1.")
+    return value
+
+
+# Photos a resident deleted (or erased) after the city used them: kept, withdrawn, this long
+# for legal defence (GDPR Art. 17(3)(e)), then deleted. Six years by default.
+PHOTOLIB_LEGAL_HOLD_DAYS = _days("PHOTOLIB_LEGAL_HOLD_DAYS", 6 * 365)
+# Rejected and failed photos (original with its exact GPS, renditions, row) are deleted after.
+PHOTOLIB_REJECTED_RETENTION_DAYS = _days("PHOTOLIB_REJECTED_RETENTION_DAYS", 30)
+# Download copies handed to marketing (the ``downloads`` storage) are deleted after; the
+# usage log row stays, and a new download makes a new copy.
+PHOTOLIB_DOWNLOAD_COPY_DAYS = _days("PHOTOLIB_DOWNLOAD_COPY_DAYS", 7)
 
 # --- Email ----------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "photos@example.org")

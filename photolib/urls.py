@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include(photos_urls.patterns(uses_of=uses_by_photo))),
     path("", include("photolib.catalog.urls")),
     path("review/", include("photolib.photos.review_urls")),
+    path("", include("photolib.rights.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -94,6 +94,8 @@ def test_bad_values_name_the_variable():
     assert result.returncode != 0 and "PHOTOLIB_STORAGE='ftp'" in result.stderr
     result = run_manage({"DEBUG": "maybe"}, "check")
     assert result.returncode != 0 and "DEBUG='maybe'" in result.stderr
+    result = run_manage({"PHOTOLIB_LEGAL_HOLD_DAYS": "0"}, "check")
+    assert result.returncode != 0 and "PHOTOLIB_LEGAL_HOLD_DAYS=0" in result.stderr
 
 
 def test_the_embedded_default_needs_no_variable(tmp_path):

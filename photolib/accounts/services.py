@@ -119,3 +119,48 @@ def user_grant_role(*, user: User, role: str) -> None:
     if role not in roles.ROLES:
         raise ValueError(f"unknown role {role!r}")
     user.groups.add(Group.objects.get(name=role))
+
+
+ERASED_DISPLAY_NAME = "Erased account"
+
+
+def erased_email(user_id: int) -> str:
+    """The pseudonymous address an erased account keeps (``.invalid`` never delivers)."""
+    return f"erased-{user_id}@erased.invalid"
+
+
+@transaction.atomic
+def user_anonymise(*, user: User) -> User:
+    """Erase an account's personal data and keep only a pseudonymous, inactive row.
+
+    The email becomes :func:`erased_email`, the names an empty credit and a fixed
+    display name, the password unusable (so every session of the account ends), roles
+    and permissions go; django-axes' sign-in logs for the old address (which hold IP
+    addresses and browsers) and admin log lines naming it are deleted. The row stays
+    so that the ledger, photos and the usage log, which PROTECT it, still point at
+    something. Announces ``credit_changed`` after commit. Callers: account erasure
+    (``photolib.rights.erasure``) only.
+    """
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old_email = user.email
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__iexact=old_email).delete()
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User),
+                            object_id=str(user.pk)).delete()
+    user.email = erased_email(user.pk)
+    user.display_name = ERASED_DISPLAY_NAME
+    user.credit_name = ""
+    user.set_unusable_password()
+    user.is_active = False
+    user.is_superuser = False
+    user.email_verified_at = None
+    user.save(update_fields=["email", "display_name", "credit_name", "password", "is_active",
+                             "is_superuser", "email_verified_at"])
+    user.groups.clear()
+    user.user_permissions.clear()
+    transaction.on_commit(partial(credit_changed.send, sender=User, user_id=user.pk))
+    return user

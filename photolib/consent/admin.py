@@ -68,10 +68,10 @@ class AgreementVersionAdmin(admin.ModelAdmin):
 class ConsentRecordAdmin(ReadOnlyAdmin):
     """Read-only: no add, change or delete, for anyone, superusers included."""
 
-    list_display = ("sequence", "created_at", "action", "subject_email", "group",
+    list_display = ("sequence", "created_at", "action", "user", "group",
                     "version_number", "short_hash")
     list_filter = ("action", "group", "agreement_version__number")
-    search_fields = ("subject_email", "id", "record_hash")
+    search_fields = ("evidence__email", "id", "record_hash")
     date_hierarchy = "created_at"
 
     @admin.display(description="version")

@@ -46,7 +46,7 @@ class RecordFilterForm(forms.Form):
         if data.get("action"):
             qs = qs.filter(action=data["action"])
         if data.get("resident"):
-            qs = qs.filter(subject_email__icontains=data["resident"].strip())
+            qs = qs.filter(evidence__email__icontains=data["resident"].strip())
         if data.get("date_from"):
             qs = qs.filter(created_at__date__gte=data["date_from"])
         if data.get("date_to"):

@@ -74,6 +74,8 @@ CONTEXT: dict[str, Any] = {
     "description": "dct:description",
     "ledgerSequence": "dct:identifier",
     "recordHash": "dct:identifier",
+    "personalDataCommitment": "dct:identifier",
+    "personalDataSalt": "dct:identifier",
 }
 
 GIVEN = "dpv:ConsentGiven"
@@ -114,7 +116,7 @@ def _years(n: int | None) -> str | None:
 def _event(record: ConsentRecord, state: str, principal: str) -> dict[str, Any]:
     version = record.agreement_version
     granted = state in (GIVEN, RENEWED)
-    return {
+    event = {
         "eventTime": record.created_at.isoformat(timespec="seconds"),
         "validityDuration": _years(version.term_years) if granted else "PT0S",
         "entity": principal,
@@ -125,7 +127,13 @@ def _event(record: ConsentRecord, state: str, principal: str) -> dict[str, Any]:
         "recordHash": record.record_hash,
         "description": f"{record.get_action_display()} under version {version.number} of "
                        f"the {record.group.name} agreement",
+        # The record's hash covers this salted commitment to the person's data, not
+        # the data; with the salt, the person proves the record after erasure.
+        "personalDataCommitment": record.personal_commitment,
     }
+    if record.personal is not None:
+        event["personalDataSalt"] = record.personal.salt
+    return event
 
 
 def events_for(history: list[ConsentRecord], principal: str, *, now: datetime
@@ -176,7 +184,8 @@ def _record(history: list[ConsentRecord], now: datetime) -> dict[str, Any]:
     # The terms in question: the version the latest grant was under (a withdrawal
     # names the version it ends).
     version = record.agreement_version
-    principal = f"mailto:{record.subject_email}"
+    principal = (f"mailto:{record.subject_email}" if record.subject_email
+                 else record.principal_pseudonym)
     events = events_for(history, principal, now=now)
     policy_url = receipts.absolute(reverse("consent:agreement_detail",
                                            kwargs={"pk": version.pk}))
@@ -235,7 +244,7 @@ def _record(history: list[ConsentRecord], now: datetime) -> dict[str, Any]:
 def _history(record: ConsentRecord) -> list[ConsentRecord]:
     return list(ConsentRecord.objects.filter(
         user_id=record.user_id, group_id=record.group_id, sequence__lte=record.sequence)
-        .select_related("group", "agreement_version").order_by("sequence"))
+        .select_related("group", "agreement_version", "evidence").order_by("sequence"))
 
 
 def consent_record(record: ConsentRecord, *, now: datetime | None = None) -> dict[str, Any]:
@@ -250,7 +259,7 @@ def consent_records_for(user, *, now: datetime | None = None) -> dict[str, Any]:
     in, as of their newest record there, in one JSON-LD ``@graph``."""
     by_group: dict[int, list[ConsentRecord]] = {}
     for record in (ConsentRecord.objects.filter(user=user)
-                   .select_related("group", "agreement_version").order_by("sequence")):
+                   .select_related("group", "agreement_version", "evidence").order_by("sequence")):
         by_group.setdefault(record.group_id, []).append(record)
     now = now or timezone.now()
     return {"@context": CONTEXT, "@graph": [_record(h, now) for h in by_group.values()]}

@@ -1,5 +1,5 @@
 """Verifying the consent ledger: every published agreement text, every record's
-hash and every link of the chain."""
+hash, every link of the chain and every evidence row still present."""
 
 from __future__ import annotations
 
@@ -32,7 +32,21 @@ class Verification:
 
 
 def _walk() -> Iterator[ConsentRecord]:
-    yield from ConsentRecord.objects.order_by("sequence").iterator(chunk_size=2000)
+    yield from (ConsentRecord.objects.select_related("evidence").order_by("sequence")
+                .iterator(chunk_size=2000))
+
+
+def _evidence_problem(record: ConsentRecord) -> str | None:
+    """What is wrong with a record's evidence row, if it has one (erased: nothing)."""
+    evidence = record.personal
+    if evidence is None:
+        return None
+    if evidence.account_id != record.user_id:
+        return "its evidence row names another account than the record"
+    if evidence.commitment() != record.personal_commitment:
+        return ("its evidence row does not match the record's personal-data commitment: "
+                "the personal data was altered")
+    return None
 
 
 def _agreement_label(version: AgreementVersion) -> str:
@@ -58,8 +72,9 @@ def _verify_agreements() -> tuple[dict[int, str], Problem | None]:
 
 def verify_ledger() -> Verification:
     """Re-hash every published agreement text, then recompute each record's hash,
-    check it links to the one before it and that the agreement hash it carries is
-    its (still published) version's.
+    check it links to the one before it, that the agreement hash it carries is
+    its (still published) version's, and that its evidence row, where one is left
+    (erasure deletes it), matches the record's personal-data commitment.
 
     Stops at the first broken agreement version or record and names it. Memory
     grows with the number of agreement versions only, not of records.
@@ -87,6 +102,8 @@ def verify_ledger() -> Verification:
         elif record.agreement_text_sha256 != version_hash:
             problem = Problem(*ident, "its agreement text hash is not the hash of its agreement "
                                       f"version (id {record.agreement_version_id})")
+        elif (reason := _evidence_problem(record)) is not None:
+            problem = Problem(*ident, reason)
         if problem:
             break
         counts[record.action] = counts.get(record.action, 0) + 1

@@ -52,6 +52,9 @@ class CollectionMethod(models.TextChoices):
         "Withdrawal page: “Withdraw consent” button pressed on a page that states the effect")
     PHOTO_WITHDRAW_BUTTON = "photo_withdraw_button", (
         "My photos: “Withdraw photo” button for this one photo, confirmed in a dialogue")
+    ERASURE = "erasure", (
+        "Account erasure: the person asked for their account to be deleted (confirmed with "
+        "their password, or by a letter an administrator acted on)")
     SEED = "seed", (
         "Recorded by a script (demo seed or data migration), not by the person on a form")
 
@@ -269,8 +272,8 @@ class ConsentRecord(models.Model):
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                              related_name="consent_records")
-    subject_email = models.EmailField(help_text="The account's address when the record was made.")
-    subject_name = models.CharField(max_length=120)
+    personal_commitment = models.CharField(
+        max_length=64, help_text="Salted SHA-256 of the personal data in its evidence row.")
     group = models.ForeignKey(CommunityGroup, on_delete=models.PROTECT, related_name="records")
     agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT,
                                           related_name="records")
@@ -282,8 +285,6 @@ class ConsentRecord(models.Model):
     photo_title = models.CharField(max_length=200, blank=True,
                                    help_text="Its title then (WITHDRAW_PHOTO only).")
     created_at = models.DateTimeField()
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=512, blank=True)
     collection_method = models.CharField(max_length=200, choices=CollectionMethod.choices)
     prev_hash = models.CharField(max_length=64, unique=True)
     record_hash = models.CharField(max_length=64, unique=True)
@@ -304,7 +305,7 @@ class ConsentRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.action} {self.subject_email} → {self.group_id}"
+        return f"#{self.sequence} {self.action} account {self.user_id} → {self.group_id}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -324,8 +325,45 @@ class ConsentRecord(models.Model):
     def is_photo_withdrawal(self) -> bool:
         return self.action == self.Action.WITHDRAW_PHOTO
 
+    # --- the personal data, read from the erasable evidence row ------------
+    @property
+    def personal(self) -> ConsentEvidence | None:
+        """The record's evidence row, or None once it was erased."""
+        try:
+            return self.evidence
+        except ConsentEvidence.DoesNotExist:
+            return None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.personal is None
+
+    @property
+    def subject_email(self) -> str:
+        return self.personal.email if self.personal else ""
+
+    @property
+    def subject_name(self) -> str:
+        return self.personal.display_name if self.personal else ""
+
+    @property
+    def ip_address(self) -> str | None:
+        return (self.personal.ip_address or None) if self.personal else None
+
+    @property
+    def user_agent(self) -> str:
+        return self.personal.user_agent if self.personal else ""
+
+    @property
+    def principal_pseudonym(self) -> str:
+        """How receipts name the person once their data is erased: the account's id."""
+        return f"urn:photolib:account:{self.user_id}"
+
     def canonical_fields(self) -> dict[str, Any]:
         """Every field the hash covers, in a form that serialises identically anywhere.
+
+        The personal data (email, name, IP address, user agent) is not among them:
+        only its salted commitment, so erasing the evidence row leaves the hash whole.
 
         The photo's id and title are covered whenever either is set (photo
         withdrawals), so adding, changing or removing them breaks the hash.
@@ -334,8 +372,7 @@ class ConsentRecord(models.Model):
             "id": str(self.id),
             "sequence": self.sequence,
             "user_id": self.user_id,
-            "subject_email": self.subject_email,
-            "subject_name": self.subject_name,
+            "personal_commitment": self.personal_commitment,
             "group_id": self.group_id,
             "agreement_version_id": self.agreement_version_id,
             "agreement_text_sha256": self.agreement_text_sha256,
@@ -343,8 +380,6 @@ class ConsentRecord(models.Model):
             "statements": list(self.statements),
             "created_at": self.created_at.astimezone(UTC).isoformat(
                 timespec="microseconds"),
-            "ip_address": self.ip_address or "",
-            "user_agent": self.user_agent,
             "collection_method": self.collection_method,
             "prev_hash": self.prev_hash,
         }
@@ -358,6 +393,69 @@ class ConsentRecord(models.Model):
         payload = json.dumps(self.canonical_fields(), sort_keys=True, ensure_ascii=False,
                              separators=(",", ":"))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+def personal_commitment(*, salt: str, fields: dict[str, Any]) -> str:
+    """The salted SHA-256 of a record's personal fields (see ``ConsentEvidence``).
+
+    ``fields`` holds ``account_id``, ``email``, ``display_name``, ``ip_address`` and
+    ``user_agent``; the salt (hex) keeps anyone without it from confirming a guess.
+    The resident's receipt carries both, so they can recompute it after erasure.
+    """
+    canonical = {key: ("" if fields.get(key) is None else fields[key])
+                 for key in PERSONAL_FIELDS}
+    canonical["account_id"] = int(canonical["account_id"] or 0)
+    payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{salt}:{payload}".encode()).hexdigest()
+
+
+PERSONAL_FIELDS = ("account_id", "email", "display_name", "ip_address", "user_agent")
+
+
+class ConsentEvidenceQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise LedgerImmutable("Consent evidence is never changed; it can only be erased.")
+
+
+class ConsentEvidence(models.Model):
+    """The personal data behind one consent record, and the salt of its commitment.
+
+    Written with its record (``services.ledger_append``), never changed; erasure
+    (``services.consent_evidence_erase``) deletes the row, and the record's hash,
+    which covers only the commitment, still verifies.
+    """
+
+    record = models.OneToOneField(ConsentRecord, primary_key=True, on_delete=models.PROTECT,
+                                  related_name="evidence")
+    salt = models.CharField(max_length=64)
+    account_id = models.BigIntegerField()
+    email = models.EmailField()
+    display_name = models.CharField(max_length=120, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+
+    objects = ConsentEvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "consent evidence"
+        verbose_name_plural = "consent evidence"
+
+    def __str__(self) -> str:
+        return f"evidence of record {self.record_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerImmutable("Consent evidence is never changed; it can only be erased.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def fields(self) -> dict[str, Any]:
+        return {"account_id": self.account_id, "email": self.email,
+                "display_name": self.display_name, "ip_address": self.ip_address or "",
+                "user_agent": self.user_agent}
+
+    def commitment(self) -> str:
+        return personal_commitment(salt=self.salt, fields=self.fields())
+
 
 class LedgerHead(models.Model):
     """The single row that serialises appends: locked, read, advanced in one transaction."""

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from photolib.consent import signing
-from photolib.consent.models import USE_LABELS, ConsentRecord
+from photolib.consent.models import USE_LABELS, ConsentRecord, personal_commitment
 from photolib.consent.models import collection_method_label as _method_label
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
@@ -99,13 +99,28 @@ def _purposes(record: ConsentRecord) -> list[dict[str, Any]]:
     return [core, *uses]
 
 
+def personal_data_proof(record: ConsentRecord) -> dict[str, Any]:
+    """What lets the resident prove the record was theirs after their data is erased:
+    the salted commitment the record's hash covers, and (while the evidence row
+    exists) the salt and the personal fields it commits to."""
+    proof: dict[str, Any] = {"algorithm": "SHA-256(salt ':' canonical JSON of fields)",
+                             "commitment": record.personal_commitment}
+    evidence = record.personal
+    if evidence is not None:
+        proof["salt"] = evidence.salt
+        proof["fields"] = evidence.fields()
+    return proof
+
+
 def receipt_json(record: ConsentRecord) -> dict[str, Any]:
     """The receipt as a JSON-ready dict. Kantara's fields first; ours under ``extensions``.
 
     A withdrawal's receipt says so in every purpose (``Withdrawn: …`` and its
     termination) and in ``extensions`` (``receiptType: withdrawal`` and the
     receipt ids of the grants it revokes). ``publicKey`` names the city's key: the
-    JWKS URL with the key id as fragment.
+    JWKS URL with the key id as fragment. ``extensions.personalDataCommitment``
+    carries the salt and personal fields of the record's commitment, so the
+    resident can prove the record after erasure.
     """
     version = record.agreement_version
     policy_url = absolute(reverse("consent:agreement_detail", kwargs={"pk": version.pk}))
@@ -130,6 +145,7 @@ def receipt_json(record: ConsentRecord) -> dict[str, Any]:
         extensions["revokes"] = [str(g.id) for g in revoked_grants(record)]
     if record.is_photo_withdrawal:
         extensions["photoWithdrawn"] = {"id": str(record.photo_id), "title": record.photo_title}
+    extensions["personalDataCommitment"] = personal_data_proof(record)
     return {
         "version": KANTARA_VERSION,
         "jurisdiction": settings.CONTROLLER_JURISDICTION,
@@ -138,7 +154,7 @@ def receipt_json(record: ConsentRecord) -> dict[str, Any]:
         "consentReceiptID": str(record.id),
         "publicKey": f"{jwks_url()}#{signing.city_key().kid}",
         "language": "en",
-        "piiPrincipalId": record.subject_email,
+        "piiPrincipalId": record.subject_email or record.principal_pseudonym,
         "piiControllers": [{
             "piiController": settings.CONTROLLER_NAME,
             "onBehalf": False,
@@ -179,9 +195,12 @@ def receipt_verify(*, token: str) -> ReceiptCheck:
     """Check a signed receipt against the city's key and the ledger. Never raises.
 
     Valid means: the signature is the city's, the record it names is in the
-    ledger, and the record's hash there is the one the receipt states. The facts
-    returned (group, agreement version, action, time, ledger sequence) are no
-    more personal than the receipt itself, so any visitor may see them.
+    ledger, and the record's hash there is the one the receipt states; it stays
+    valid after the person's data was erased (the hash covers only the salted
+    commitment). The facts returned (group, agreement version, action, time,
+    ledger sequence, and ``personal_data``: ``proven`` when the salt and fields
+    the receipt carries recompute the record's commitment) are no more personal
+    than the receipt itself, so any visitor may see them.
     """
     try:
         _, payload = signing.verify_compact(token)
@@ -197,7 +216,7 @@ def receipt_verify(*, token: str) -> ReceiptCheck:
     except ValueError:
         return ReceiptCheck(False, "malformed", "the signature holds, but it names no consent "
                                                 "receipt id")
-    record = (ConsentRecord.objects.select_related("group", "agreement_version")
+    record = (ConsentRecord.objects.select_related("group", "agreement_version", "evidence")
               .filter(pk=record_id).first())
     if record is None:
         return ReceiptCheck(False, "unknown_record",
@@ -210,7 +229,16 @@ def receipt_verify(*, token: str) -> ReceiptCheck:
         "time": record.created_at.isoformat(timespec="seconds"),
         "sequence": record.sequence,
     }
-    stated = (payload.get("extensions") or {}).get("recordHash")
+    extensions = payload.get("extensions") or {}
+    proof = extensions.get("personalDataCommitment") or {}
+    if isinstance(proof, dict) and proof.get("salt") and isinstance(proof.get("fields"), dict):
+        try:
+            recomputed = personal_commitment(salt=str(proof["salt"]), fields=proof["fields"])
+        except (TypeError, ValueError):
+            recomputed = ""
+        facts["personal_data"] = ("proven" if recomputed == record.personal_commitment
+                                  else "does not match")
+    stated = extensions.get("recordHash")
     if stated != record.record_hash:
         return ReceiptCheck(False, "record_differs",
                             f"the city signed it, but ledger record #{record.sequence} no "

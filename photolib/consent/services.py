@@ -9,6 +9,7 @@ the caller's); receipts are emailed only after it commits, by a task enqueued by
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from functools import partial
@@ -25,6 +26,7 @@ from photolib.consent.models import (
     AgreementVersion,
     CollectionMethod,
     CommunityGroup,
+    ConsentEvidence,
     ConsentRecord,
     LedgerHead,
 )
@@ -45,8 +47,10 @@ METHODS_FOR_ACTION: dict[str, frozenset[str]] = {
                                            CollectionMethod.REACCEPT_FORM,
                                            CollectionMethod.SEED}),
     ConsentRecord.Action.WITHDRAW: frozenset({CollectionMethod.WITHDRAW_BUTTON,
+                                              CollectionMethod.ERASURE,
                                               CollectionMethod.SEED}),
     ConsentRecord.Action.WITHDRAW_PHOTO: frozenset({CollectionMethod.PHOTO_WITHDRAW_BUTTON,
+                                                    CollectionMethod.ERASURE,
                                                     CollectionMethod.SEED}),
 }
 
@@ -67,7 +71,10 @@ def ledger_append(
 
     Must run inside the caller's transaction. The ledger head row is locked
     (``SELECT … FOR UPDATE``) for the rest of it, so concurrent appends queue up
-    and the chain never forks; the unique ``prev_hash`` is a second guard. Once it
+    and the chain never forks; the unique ``prev_hash`` is a second guard. The
+    personal data (account id, email, display name, IP address, user agent) goes
+    to a ``ConsentEvidence`` row beside the record, with a fresh salt; the record
+    hashes only their salted commitment, so erasure never breaks it. Once it
     commits, a signed checkpoint of the new head goes to the evidence store.
     Raises ``ValueError`` when ``method`` is not one ``action`` may state, or the
     version is not a published version of ``group`` (callers' bugs, not people's).
@@ -78,20 +85,21 @@ def ledger_append(
         raise ValueError(f"{version} is not a published version of {group}")
     head, _ = LedgerHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
     head = LedgerHead.objects.select_for_update().get(id=1)
+    evidence_row = ConsentEvidence(
+        salt=secrets.token_hex(16), account_id=user.pk, email=user.email,
+        display_name=user.display_name, ip_address=context.ip_address or None,
+        user_agent=(context.user_agent or "")[:512])
     record = ConsentRecord(
         id=uuid.uuid4(),
         sequence=head.last_sequence + 1,
         user=user,
-        subject_email=user.email,
-        subject_name=user.display_name,
+        personal_commitment=evidence_row.commitment(),
         group=group,
         agreement_version=version,
         agreement_text_sha256=version.text_sha256,
         action=action,
         statements=list(statements),
         created_at=timezone.now(),
-        ip_address=context.ip_address or None,
-        user_agent=(context.user_agent or "")[:512],
         collection_method=method,
         photo_id=photo_id,
         photo_title=photo_title,
@@ -99,6 +107,8 @@ def ledger_append(
     )
     record.record_hash = record.compute_hash()
     record.save()
+    evidence_row.record = record
+    evidence_row.save()
     head.last_sequence = record.sequence
     head.last_hash = record.record_hash
     head.save(update_fields=["last_sequence", "last_hash"])
@@ -201,6 +211,7 @@ def consent_withdraw_photo(
     photo_title: str,
     context: RequestContext,
     method: str = CollectionMethod.PHOTO_WITHDRAW_BUTTON,
+    send_receipt: bool = True,
 ) -> ConsentRecord:
     """Record that ``user`` withdraws one photo of theirs; return the WITHDRAW_PHOTO.
 
@@ -208,7 +219,8 @@ def consent_withdraw_photo(
     ``photo_title`` name the photo (consent does not import photos). The caller
     (``photos.moderation.photo_withdraw``) has already checked the photo is the
     person's and marks it withdrawn in the same transaction. The person's group
-    membership is unchanged. A receipt is emailed after commit. Raises
+    membership is unchanged. A receipt is emailed after commit (unless
+    ``send_receipt`` is false: account erasure, whose address is erased). Raises
     ``ValueError`` for an id that is not a UUID, an empty title, or a version
     that is not a published version of ``group``.
     """
@@ -220,8 +232,38 @@ def consent_withdraw_photo(
                            action=ConsentRecord.Action.WITHDRAW_PHOTO, statements=[],
                            method=method, context=context, photo_id=photo_uuid,
                            photo_title=title[:200])
-    _send_receipt_on_commit(record)
+    if send_receipt:
+        _send_receipt_on_commit(record)
     return record
+
+
+@transaction.atomic
+def consent_withdraw_everything(*, user: User, context: RequestContext,
+                                method: str = CollectionMethod.ERASURE) -> list[ConsentRecord]:
+    """Withdraw every group consent ``user`` is still a member under; return the
+    WITHDRAW records (none when they are a member nowhere). Called by account
+    erasure; no receipt is mailed (the address is about to be erased)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    group_ids = (ConsentRecord.objects.filter(user=user).membership_events()
+                 .values_list("group_id", flat=True).distinct())
+    records = []
+    for group in CommunityGroup.objects.filter(pk__in=list(group_ids)).order_by("pk"):
+        state = membership(user, group)
+        if state.is_member:
+            records.append(ledger_append(
+                user=user, group=group, version=state.grant.agreement_version,
+                action=ConsentRecord.Action.WITHDRAW, statements=[], method=method,
+                context=context))
+    return records
+
+
+@transaction.atomic
+def consent_evidence_erase(*, user: User) -> int:
+    """Delete the evidence rows (the personal data) of every record of ``user``;
+    return how many. The records stay and still verify: they hash only the
+    salted commitment, and the resident's receipts carry the salt."""
+    deleted, _ = ConsentEvidence.objects.filter(record__user=user).delete()
+    return deleted
 
 
 @transaction.atomic

@@ -117,7 +117,8 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 def _visible_record(request: HttpRequest, record_id) -> ConsentRecord:
     """The record, if the viewer is its subject or a reviewer; 404 otherwise."""
     record = get_object_or_404(
-        ConsentRecord.objects.select_related("group", "agreement_version", "user"), pk=record_id)
+        ConsentRecord.objects.select_related("group", "agreement_version", "user", "evidence"),
+        pk=record_id)
     if record.user_id != request.user.pk and not request.user.has_perm("accounts.moderate"):
         raise Http404("No such receipt.")
     return record
@@ -240,7 +241,7 @@ def verify_receipt_api(request: HttpRequest) -> JsonResponse:
 @login_required
 def my_consent(request: HttpRequest) -> HttpResponse:
     records = (ConsentRecord.objects.filter(user=request.user)
-               .select_related("group", "agreement_version").order_by("-sequence"))
+               .select_related("group", "agreement_version", "evidence").order_by("-sequence"))
     return render(request, "consent/my_consent.html", {
         "memberships": selectors.memberships(request.user), "records": records})
 
@@ -249,7 +250,8 @@ def my_consent(request: HttpRequest) -> HttpResponse:
 
 def _filtered_records(request: HttpRequest):
     form = RecordFilterForm(request.GET or None)
-    qs = ConsentRecord.objects.select_related("group", "agreement_version").order_by("-sequence")
+    qs = (ConsentRecord.objects.select_related("group", "agreement_version", "evidence")
+          .order_by("-sequence"))
     if form.is_valid():
         qs = form.filter(qs)
     elif form.is_bound:
@@ -272,7 +274,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @permission_required("accounts.moderate", raise_exception=True)
 def record_detail(request: HttpRequest, record_id) -> HttpResponse:
     record = get_object_or_404(
-        ConsentRecord.objects.select_related("group", "agreement_version", "user"), pk=record_id)
+        ConsentRecord.objects.select_related("group", "agreement_version", "user", "evidence"),
+        pk=record_id)
     return render(request, "consent/record_detail.html",
                   {"record": record, "receipt": receipts.receipt_json(record),
                    "collection_method": receipts.collection_method_label(record),
@@ -287,7 +290,7 @@ class _Echo:
 CSV_COLUMNS = ("sequence", "id", "created_at", "action", "subject_email", "subject_name",
                "group", "agreement_version", "agreement_text_sha256", "statements",
                "ip_address", "user_agent", "collection_method", "photo_id", "photo_title",
-               "prev_hash", "record_hash")
+               "prev_hash", "record_hash", "personal_commitment", "personal_data")
 
 
 @login_required
@@ -305,7 +308,8 @@ def record_export(request: HttpRequest) -> StreamingHttpResponse:
                 r.subject_name, r.group.name, r.agreement_version.number,
                 r.agreement_text_sha256, " | ".join(r.statements), r.ip_address or "",
                 r.user_agent, r.collection_method, r.photo_id or "", r.photo_title,
-                r.prev_hash, r.record_hash])
+                r.prev_hash, r.record_hash, r.personal_commitment,
+                "erased" if r.is_erased else "kept"])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="consent-records.csv"'

@@ -38,13 +38,17 @@ class PhotoDetailsForm(forms.Form):
     tags = TagsField()
     place_name = forms.CharField(label="Place", required=False, max_length=200,
                                  help_text="Where it was taken, e.g. Riverside Park.")
+    hide_location = forms.BooleanField(
+        label="Hide where it was taken from the city's marketing staff", required=False,
+        help_text="They then see neither the place nor a position on the map; reviewers "
+                  "still do.")
 
 
 class UploadForm(PhotoDetailsForm):
     """Everything but the photo files themselves (read from ``request.FILES`` by the view)."""
 
-    field_order = ["group", "title", "description", "tags", "place_name", "people", "release",
-                   "own_work"]
+    field_order = ["group", "title", "description", "tags", "place_name", "hide_location",
+                   "people", "release", "own_work"]
 
     group = forms.ModelChoiceField(queryset=CommunityGroup.objects.none(), empty_label=None)
     # No answer is pre-selected: each photo's people answer is an explicit choice.

@@ -123,6 +123,10 @@ class Photo(models.Model):
     description = models.TextField(blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="photos")
     place_name = models.CharField(max_length=200, blank=True)
+    hide_location = models.BooleanField(
+        default=False, help_text="The owner hides where it was taken from marketing: no place "
+                                 "name and no position in the catalog (reviewers still see "
+                                 "them).")
 
     # The original file.
     original_name = models.CharField(max_length=255, help_text="The file's name, for display.")
@@ -173,6 +177,10 @@ class Photo(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     taken_down_at = models.DateTimeField(null=True, blank=True)
     takedown_reason = models.TextField(blank=True)
+    legal_hold_until = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="Deleted by its owner (or their erasure) after the city used it: kept, "
+                  "withdrawn, only until then for legal defence, then deleted.")
 
     objects = PhotoQuerySet.as_manager()
 
@@ -258,12 +266,15 @@ class ModerationEvent(models.Model):
         RETRY = "retry", "Ingest retried"
         WITHDRAW = "withdraw", "Withdrawn by the resident"
         DELETE = "delete", "Deleted by the resident"
+        HOLD = "hold", "Kept for legal defence"
+        PURGE = "purge", "Deleted by a retention rule"
 
     photo_id_value = models.UUIDField(db_index=True, help_text="Kept even if the photo is gone.")
     photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                              related_name="+")
+                              null=True, blank=True, related_name="+",
+                              help_text="Empty for a retention rule's deletion.")
     action = models.CharField(max_length=12, choices=Action.choices)
     reason = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)

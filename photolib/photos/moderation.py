@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from photolib.accounts.models import User
 from photolib.celery import enqueue
+from photolib.consent.models import CollectionMethod
 from photolib.consent.services import RequestContext, consent_withdraw_photo
 from photolib.photos import errors
 from photolib.photos.models import ModerationEvent, Photo
@@ -152,24 +153,30 @@ def photo_take_down(*, photo_id: uuid.UUID | str, acting_user: User, reason: str
 
 @transaction.atomic
 def photo_withdraw(*, photo_id: uuid.UUID | str, acting_user: User,
-                   context: RequestContext = _NO_CONTEXT) -> Photo:
+                   context: RequestContext = _NO_CONTEXT,
+                   method: str = CollectionMethod.PHOTO_WITHDRAW_BUTTON,
+                   send_receipt: bool = True, owner: User | None = None) -> Photo:
     """The owner withdraws one photo: it leaves the catalog at once, for good. Someone
     else's photo is ``PhotoNotFound`` (never leak it). Announces ``photo_withdrawn``.
 
     The withdrawal is also a consent-ledger record (``consent_withdraw_photo``, with its
-    own receipt mail) in the same transaction; ``context`` is where the request came
-    from."""
+    own receipt mail unless ``send_receipt`` is false, as in account erasure) in the same
+    transaction; ``context`` is where the request came from, ``method`` how it was
+    collected. ``owner`` (default: ``acting_user``) is whose photo it must be: an
+    administrator erasing an account acts for its owner."""
+    owner = owner or acting_user
     photo = _locked(photo_id)
-    if photo.owner_id != acting_user.pk:
+    if photo.owner_id != owner.pk:
         raise errors.PhotoNotFound("No such photo.")
     if photo.withdrawn_at is not None:
         raise errors.WrongState(f"“{photo.title}” is already withdrawn.")
     photo.withdrawn_at = timezone.now()
     photo.save(update_fields=["withdrawn_at"])
     _event(photo, acting_user, ModerationEvent.Action.WITHDRAW)
-    consent_withdraw_photo(user=acting_user, group=photo.group,
+    consent_withdraw_photo(user=owner, group=photo.group,
                            version=photo.agreement_version, photo_id=photo.pk,
-                           photo_title=photo.title, context=context)
+                           photo_title=photo.title, context=context, method=method,
+                           send_receipt=send_receipt)
     announce(photo_withdrawn, photo.pk)
     return photo
 

@@ -136,6 +136,7 @@ def photo_upload(
     description: str = "",
     tags: Iterable[str] = (),
     place_name: str = "",
+    hide_location: bool = False,
     own_work: bool,
     people: str,
     release: File | None = None,
@@ -146,7 +147,7 @@ def photo_upload(
     chunks, never whole. Order: permission and input checks, content sniffing and header-only
     limits (``media_ingest.check_upload``), the daily limit, then the original (and release)
     go to the ``originals`` storage, then the rows in one transaction; the ingest task is
-    enqueued when it commits.
+    enqueued when it commits. ``hide_location``: marketing never sees where it was taken.
 
     Raises ``NotAllowed`` (not a verified resident with a grant under the group's current
     agreement), ``InvalidInput``, ``FileRefused`` (format, bytes, pixels), ``DailyLimitReached``
@@ -218,7 +219,8 @@ def photo_upload(
                 id=photo_id, owner=acting_user, group=group, consent_record=grant,
                 agreement_version=version, rights_expire_at=version.term_ends(grant.created_at),
                 status=Photo.Status.PROCESSING, title=title, description=description,
-                place_name=place_name, original_name=name, original_key=stored_original,
+                place_name=place_name, hide_location=bool(hide_location), original_name=name,
+                original_key=stored_original,
                 original_size=upload.size, mime_type=sniffed.mime_type, format=sniffed.format,
             )
             if tag_names:

@@ -18,7 +18,8 @@ def patterns(*, uses_of: views.UsesOf | None = None) -> tuple[list, str]:
         path("photos/upload/", views.upload, name="upload"),
         path("photos/mine/", views.mine, {"uses_of": uses_of}, name="mine"),
         path("photos/<uuid:photo_id>/edit/", views.edit, name="edit"),
-        path("photos/<uuid:photo_id>/delete/", views.delete, name="delete"),
+        path("photos/<uuid:photo_id>/delete/", views.delete, {"uses_of": uses_of},
+             name="delete"),
         path("photos/<uuid:photo_id>/status/", views.status, name="status"),
         path("photos/<uuid:photo_id>/image/<slug:kind>/", views.rendition, name="rendition"),
     ], app_name

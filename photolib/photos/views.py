@@ -29,8 +29,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from photolib.consent.services import RequestContext
 from photolib.errors import wants_json
 from photolib.files import serve
+from photolib.http import client_ip, user_agent
 from photolib.photos import errors, lifecycle, selectors, uploads
 from photolib.photos.forms import ACCEPT, PhotoDetailsForm, UploadForm
 from photolib.photos.keys import RENDITION_KINDS, RENDITIONS, THUMB, safe_stem
@@ -155,7 +157,8 @@ def _upload(request: HttpRequest, limiter: MaxSizeUploadHandler) -> HttpResponse
             photo = uploads.photo_upload(
                 acting_user=request.user, group=data["group"], upload=file,
                 title=data["title"], description=data["description"], tags=data["tags"],
-                place_name=data["place_name"], own_work=data["own_work"],
+                place_name=data["place_name"], hide_location=data["hide_location"],
+                own_work=data["own_work"],
                 people=data["people"], release=data.get("release"))
         except errors.PhotoError as exc:
             problems.append((file.name, exc))
@@ -228,7 +231,8 @@ def edit(request: HttpRequest, photo_id: uuid.UUID) -> HttpResponse:
     else:
         form = PhotoDetailsForm(initial={
             "title": photo.title, "description": photo.description,
-            "tags": ", ".join(t.name for t in photo.tags.all()), "place_name": photo.place_name})
+            "tags": ", ".join(t.name for t in photo.tags.all()), "place_name": photo.place_name,
+            "hide_location": photo.hide_location})
     status = 200
     if request.method == "POST":
         status = error.status_code if error else 400
@@ -242,23 +246,34 @@ def edit(request: HttpRequest, photo_id: uuid.UUID) -> HttpResponse:
 @login_required
 @permission_required("accounts.contribute", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def delete(request: HttpRequest, photo_id: uuid.UUID) -> HttpResponse:
+def delete(request: HttpRequest, photo_id: uuid.UUID,
+           uses_of: UsesOf | None = None) -> HttpResponse:
+    """Delete one of the resident's photos, in any state. ``uses_of`` (handed in by the URL
+    configuration, as for My photos) says whether the city used it: then it is withdrawn
+    and kept for the legal-defence period instead, and the page says so first."""
     photo = _own_photo_or_404(request, photo_id)
+    uses = (uses_of([photo]) if uses_of is not None else {}).get(photo.pk, [])
     error = None
     if request.method == "POST":
         try:
-            lifecycle.photo_delete(acting_user=request.user, photo_id=photo.id)
+            kept = lifecycle.photo_delete(acting_user=request.user, photo_id=photo.id,
+                                          used=bool(uses), context=RequestContext(
+                                              ip_address=client_ip(request),
+                                              user_agent=user_agent(request)))
         except errors.PhotoError as exc:
             error = exc
         else:
-            messages.success(request, f"Deleted “{photo.title}”.")
+            if kept is None:
+                messages.success(request, f"Deleted “{photo.title}”.")
+            else:
+                messages.success(request, f"“{photo.title}” is withdrawn; the city keeps it "
+                                          "only until "
+                                          f"{kept.legal_hold_until:%Y-%m-%d}, then deletes it.")
             return redirect("photos:mine")
-    elif not photo.is_editable:
-        error = errors.NotEditable("This photo can no longer be deleted here: it has left the "
-                                   "review queue.")
     status = error.status_code if error and request.method == "POST" else 200
-    return render(request, "photos/delete.html", {"photo": photo, "error": error},
-                  status=status)
+    return render(request, "photos/delete.html",
+                  {"photo": photo, "error": error, "uses": uses,
+                   "hold_days": settings.PHOTOLIB_LEGAL_HOLD_DAYS}, status=status)
 
 
 # --- Status and files -----------------------------------------------------------------------

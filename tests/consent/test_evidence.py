@@ -86,6 +86,7 @@ def test_a_checkpoint_is_never_overwritten(appended):
 
 def test_deleting_the_newest_record_and_moving_the_head_back_is_caught(appended, capsys):
     newest, before = appended[-1], appended[-2]
+    raw("DELETE FROM consent_consentevidence WHERE record_id = %s", [pk(newest)])
     raw("DELETE FROM consent_consentrecord WHERE id = %s", [pk(newest)])
     with connection.cursor() as cursor:
         cursor.execute("UPDATE consent_ledgerhead SET last_sequence = %s, last_hash = %s "
@@ -100,10 +101,11 @@ def test_deleting_the_newest_record_and_moving_the_head_back_is_caught(appended,
 
 def test_rewriting_records_and_recomputing_the_chain_is_caught(appended, capsys):
     victim = ConsentRecord.objects.get(pk=appended[-1].pk)
-    victim.subject_email = "someone-else@example.org"
+    victim.personal_commitment = "c" * 64  # as if someone else's data, its evidence erased
     forged_hash = victim.compute_hash()
-    raw("UPDATE consent_consentrecord SET subject_email = %s, record_hash = %s WHERE id = %s",
-        [victim.subject_email, forged_hash, pk(victim)])
+    raw("DELETE FROM consent_consentevidence WHERE record_id = %s", [pk(victim)])
+    raw("UPDATE consent_consentrecord SET personal_commitment = %s, record_hash = %s "
+        "WHERE id = %s", [victim.personal_commitment, forged_hash, pk(victim)])
     LedgerHead.objects.filter(id=1).update(last_hash=forged_hash)
     assert verify_ledger().ok  # hashes and links were all recomputed
     code, _, err = verify(capsys)

@@ -56,8 +56,8 @@ def test_model_refuses_update_and_delete(group, resident):
 
 def test_a_record_cannot_be_forged_outside_the_service(group, resident):
     version = group.current_version()
-    forged = ConsentRecord(sequence=99, user=resident, subject_email=resident.email,
-                           subject_name="x", group=group, agreement_version=version,
+    forged = ConsentRecord(sequence=99, user=resident, personal_commitment="d" * 64,
+                           group=group, agreement_version=version,
                            agreement_text_sha256=version.text_sha256, action="GRANT",
                            statements=[], created_at=version.published_at, prev_hash="f" * 64,
                            record_hash="e" * 64)
@@ -124,8 +124,8 @@ def test_verify_finds_a_record_altered_by_raw_sql(group, resident, capsys,
     assert "OK: 3 records" in capsys.readouterr().out
     _without_trigger()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE consent_consentrecord SET subject_email = %s WHERE id = %s",
-                       ["someone-else@example.org", victim.pk.hex if connection.vendor ==
+        cursor.execute("UPDATE consent_consentrecord SET personal_commitment = %s WHERE id = %s",
+                       ["c" * 64, victim.pk.hex if connection.vendor ==
                         "sqlite" else victim.pk])
     with pytest.raises(SystemExit) as exit_info:
         call_command("verify_consent_ledger")
@@ -139,11 +139,14 @@ def test_verify_finds_a_removed_record_and_a_cut_tail(group, resident, capsys):
     _without_trigger()
     pk = records[1].pk.hex if connection.vendor == "sqlite" else records[1].pk
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM consent_consentevidence WHERE record_id = %s", [pk])
         cursor.execute("DELETE FROM consent_consentrecord WHERE id = %s", [pk])
     result = verify_ledger()
     assert not result.ok and result.problem.sequence == 3 and "missing" in result.problem.reason
     last = records[-1].pk.hex if connection.vendor == "sqlite" else records[-1].pk
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM consent_consentevidence WHERE record_id IN (SELECT id "
+                       "FROM consent_consentrecord WHERE sequence >= 2)")
         cursor.execute("DELETE FROM consent_consentrecord WHERE sequence >= 2")
     assert last  # the tail, including the last record, is gone now
     result = verify_ledger()

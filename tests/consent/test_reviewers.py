@@ -71,7 +71,8 @@ def test_csv_export_streams_the_filtered_records(client, reviewer, ledger, group
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:4] == ["sequence", "id", "created_at", "action"]
     assert [r[0] for r in rows[1:]] == ["1", "2", "4"]
-    assert rows[1][-1] == ledger[0].record_hash
+    assert rows[1][rows[0].index("record_hash")] == ledger[0].record_hash
+    assert rows[1][rows[0].index("personal_commitment")] == ledger[0].personal_commitment
 
 
 @pytest.mark.parametrize("name", ["consent:record_list", "consent:record_export"])

@@ -146,6 +146,11 @@ def test_the_command_is_idempotent_and_refuses_the_owner(runtime_role):
                        "WHERE grantee = %s AND table_name = 'consent_consentrecord' "
                        "ORDER BY 1", [runtime_role["role"]])
         assert [p for (p,) in cursor.fetchall()] == ["INSERT", "SELECT"]
+        cursor.execute("SELECT privilege_type FROM information_schema.role_table_grants "
+                       "WHERE grantee = %s AND table_name = 'consent_consentevidence' "
+                       "ORDER BY 1", [runtime_role["role"]])
+        # Erasure deletes evidence rows; nobody rewrites one.
+        assert [p for (p,) in cursor.fetchall()] == ["DELETE", "INSERT", "SELECT"]
         cursor.execute("SELECT current_user")
         owner = cursor.fetchone()[0]
     import psycopg

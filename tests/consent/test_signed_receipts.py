@@ -205,7 +205,7 @@ def test_the_json_endpoint_reads_every_way_of_sending_and_refuses_bad_requests(c
         "record": {"record_id": str(record.id), "group": record.group.name,
                    "agreement_version": 1, "action": "GRANT",
                    "time": record.created_at.isoformat(timespec="seconds"),
-                   "sequence": record.sequence}}
+                   "sequence": record.sequence, "personal_data": "proven"}}
     as_file = client.post(reverse(API), {"file": SimpleUploadedFile("r.jwt", token.encode())})
     assert as_file.status_code == 200 and as_file.json()["valid"] is True
     assert client.post(reverse(API), "", content_type="text/plain").json()["code"] == "empty"

@@ -235,19 +235,31 @@ def test_owner_edits_while_waiting_for_review(signed_in, upload, eager):
 
 
 @pytest.mark.parametrize("state", ["approved", "rejected"])
-def test_reviewed_photos_cannot_be_edited_or_deleted(signed_in, upload, state):
+def test_reviewed_photos_cannot_be_edited(signed_in, upload, state):
     photo = upload()
     Photo.objects.filter(pk=photo.pk).update(status=state)
     edit = signed_in.post(reverse("photos:edit", args=[photo.id]),
                           {"title": "Changed", "tags": ""})
     assert edit.status_code == 409 and "wait for review" in edit.content.decode()
     assert signed_in.get(reverse("photos:edit", args=[photo.id])).status_code == 200
-    page = signed_in.get(reverse("photos:delete", args=[photo.id]))
-    assert page.status_code == 200 and "no longer be deleted" in page.content.decode()
-    delete = signed_in.post(reverse("photos:delete", args=[photo.id]))
-    assert delete.status_code == 409
     photo.refresh_from_db()
     assert photo.title == "Riverside at dawn"
+
+
+@pytest.mark.parametrize("state", ["approved", "rejected", "failed"])
+def test_the_owner_deletes_a_never_used_photo_in_every_state(
+        signed_in, upload, eager, state, _file_storage, django_capture_on_commit_callbacks):
+    with eager():
+        photo = upload()
+    Photo.objects.filter(pk=photo.pk).update(status=state)
+    page = signed_in.get(reverse("photos:delete", args=[photo.id]))
+    assert page.status_code == 200 and "cannot be undone" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(reverse("photos:delete", args=[photo.id]))
+    assert response.status_code == 302
+    assert not Photo.objects.filter(pk=photo.pk).exists()
+    assert stored_files(_file_storage / "originals") == []
+    assert stored_files(_file_storage / "renditions") == []
 
 
 def test_owner_deletes_while_waiting_for_review(signed_in, member, upload, eager,

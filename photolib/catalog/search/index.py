@@ -24,7 +24,7 @@ def document_text(photo: Photo) -> dict[str, str]:
     return {
         "A": photo.title,
         "B": " ".join(t.name for t in photo.tags.all()),
-        "C": photo.place_name,
+        "C": "" if photo.hide_location else photo.place_name,
         "D": " ".join(filter(None, [photo.description, photo.owner.credit_name,
                                     photo.owner.display_name])),
     }
@@ -39,6 +39,8 @@ def index_photo(photo: Photo) -> None:
               .values_list("people", flat=True).first())
     defaults = {"text": " ".join(v for v in parts.values() if v), "people": people or "",
                 **{name: getattr(photo, name) for name in DOCUMENT_FACTS}}
+    if photo.hide_location:  # the owner's choice: no place, no position for marketing
+        defaults.update(place_name="", coarse_latitude=None, coarse_longitude=None)
     doc, _ = SearchDocument.objects.update_or_create(photo=photo, defaults=defaults)
     get_backend().index_document(doc.pk, parts)
 

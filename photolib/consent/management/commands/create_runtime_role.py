@@ -3,7 +3,8 @@
 Run as the owner role (the one that runs migrations: ``DATABASE_MIGRATE_URL``
 when set). The runtime role the web processes and workers connect as owns
 nothing and may only read and write rows, never change tables, so it cannot
-switch off the ledger's triggers. On the ledger it may only SELECT and INSERT;
+switch off the ledger's triggers. On the ledger it may only SELECT and INSERT
+(on its evidence rows also DELETE, for erasure, never UPDATE);
 the ledger head it may also UPDATE (every append advances it); agreement
 versions it may change as drafts, where the trigger of migration 0004 guards
 published rows. Idempotent: each run sets the role's privileges to exactly
@@ -25,6 +26,8 @@ from psycopg import sql
 ROW_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
 RESTRICTED_TABLES: dict[str, tuple[str, ...]] = {
     "consent_consentrecord": ("SELECT", "INSERT"),
+    # The personal data beside each record: written once, deleted by erasure, never changed.
+    "consent_consentevidence": ("SELECT", "INSERT", "DELETE"),
     "consent_ledgerhead": ("SELECT", "INSERT", "UPDATE"),
     # Drafts are edited, published (an UPDATE) and deleted; the trigger refuses both
     # for a published row.
