@@ -72,11 +72,15 @@ def test_verify_names_a_missing_record_and_a_cut_tail_in_words(group, resident):
     records = [grant(make_user(f"p{i}@example.org"), group) for i in range(4)]
     _without_trigger()
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM consent_consentevidence WHERE record_id = %s",
+                       [_pk(records[1])])
         cursor.execute("DELETE FROM consent_consentrecord WHERE id = %s", [_pk(records[1])])
     problem = verify_ledger().problem
     assert (problem.sequence, problem.record_id) == (3, str(records[2].pk))
     assert problem.reason == "sequence 3 where 2 was expected: a record is missing"
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM consent_consentevidence WHERE record_id IN "
+                       "(SELECT id FROM consent_consentrecord WHERE sequence >= 2)")
         cursor.execute("DELETE FROM consent_consentrecord WHERE sequence >= 2")
     problem = verify_ledger().problem
     assert (problem.sequence, problem.record_id) == (None, None)

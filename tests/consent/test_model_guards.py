@@ -38,27 +38,31 @@ def test_canonical_fields_are_every_fact_of_the_record(group):
     resident.save(update_fields=["display_name"])
     record = grant(resident, group, context=CONTEXT)
     version = group.current_version()
+    evidence = record.evidence
+    personal = json.dumps({"account_id": resident.pk, "display_name": "Zoë Ünal",
+                           "email": "zoe@example.org", "ip_address": "203.0.113.7",
+                           "user_agent": "Mozilla/5.0 pytest"},
+                          sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    commitment = hashlib.sha256(f"{evidence.salt}:{personal}".encode()).hexdigest()
     assert record.canonical_fields() == {
         "id": str(record.id),
         "sequence": 1,
         "user_id": resident.pk,
-        "subject_email": "zoe@example.org",
-        "subject_name": "Zoë Ünal",
+        "personal_commitment": commitment,
         "group_id": group.pk,
         "agreement_version_id": version.pk,
         "agreement_text_sha256": version.text_sha256,
         "action": "GRANT",
         "statements": version.statements,
         "created_at": record.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "ip_address": "203.0.113.7",
-        "user_agent": "Mozilla/5.0 pytest",
         "collection_method": CollectionMethod.JOIN_FORM,
         "prev_hash": GENESIS_HASH,
     }
     payload = json.dumps(record.canonical_fields(), sort_keys=True, ensure_ascii=False,
                          separators=(",", ":")).encode("utf-8")
     assert record.record_hash == hashlib.sha256(payload).hexdigest()
-    assert "Zoë Ünal".encode() in payload  # UTF-8, not \\u escapes
+    assert len(evidence.salt) == 32 and evidence.display_name == "Zoë Ünal"
+    assert "Zoë Ünal".encode() in personal.encode()  # UTF-8, not \\u escapes
 
 
 def test_the_canonical_time_is_utc_to_the_microsecond(group, resident):
@@ -68,8 +72,8 @@ def test_the_canonical_time_is_utc_to_the_microsecond(group, resident):
     anonymous = services.consent_withdraw(user=resident, group=group,
                                           context=services.RequestContext(),
                                           method=CollectionMethod.WITHDRAW_BUTTON)
-    assert anonymous.ip_address is None
-    assert anonymous.canonical_fields()["ip_address"] == ""
+    assert anonymous.evidence.ip_address is None
+    assert "ip_address" not in anonymous.canonical_fields()  # personal data stays out
     assert anonymous.canonical_fields()["statements"] == []
 
 
@@ -108,7 +112,7 @@ def test_the_querysets_name_grants_and_withdrawals(group, resident):
     head = LedgerHead.objects.get()
     assert (head.last_sequence, head.last_hash) == (3, again.record_hash)
     assert str(head) == "ledger head at #3"
-    assert str(first) == f"#1 GRANT {resident.email} → {group.pk}"
+    assert str(first) == f"#1 GRANT account {resident.pk} → {group.pk}"  # no personal data
     assert first.get_absolute_url() == reverse("consent:receipt", args=[first.id])
 
 

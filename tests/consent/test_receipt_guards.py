@@ -42,6 +42,16 @@ def expected_receipt(record, settings) -> dict:
         "howToWithdraw": f"Sign in and open {withdraw_url} (or your account page), press "
                          "“Withdraw consent” and confirm. It takes effect at once.",
         "signingKeyId": kid,
+        # What lets the resident prove the record was theirs after erasure.
+        "personalDataCommitment": {
+            "algorithm": "SHA-256(salt ':' canonical JSON of fields)",
+            "commitment": record.personal_commitment,
+            "salt": record.evidence.salt,
+            "fields": {"account_id": record.user_id, "email": record.evidence.email,
+                       "display_name": record.evidence.display_name,
+                       "ip_address": record.evidence.ip_address or "",
+                       "user_agent": record.evidence.user_agent},
+        },
     }
     if withdrawn:
         extensions["revokes"] = [str(g.id) for g in ConsentRecord.objects.filter(
