@@ -131,3 +131,12 @@ def test_the_form_without_javascript(page_without_script, resident_member, jpegs
     page.locator("[data-upload-button]").click()
     page.get_by_role("heading", name="My photos").wait_for()
     assert answers(resident_member) == {jpegs[0].name: People.NONE}
+
+
+def test_hiding_the_location_at_upload_is_stored(page, resident_member, jpegs):
+    sign_in_to_upload(page, resident_member)
+    page.locator("input[type=file][name=file]").set_input_files([str(jpegs[0])])
+    answer_for_all(page, People.NONE)
+    page.get_by_label("Hide where it was taken from the city's marketing staff").check()
+    upload_and_wait(page, jpegs[:1])
+    assert Photo.objects.get(owner=resident_member).hide_location is True

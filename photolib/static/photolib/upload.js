@@ -177,6 +177,8 @@
         data.append(name, own[name] || (field ? field.value : ""));
       });
       if (ownWork && ownWork.checked) data.append("own_work", "on");
+      var hideLocation = form.elements.hide_location;
+      if (hideLocation && hideLocation.checked) data.append("hide_location", "on");
       data.append("title", item.title.value);
       data.append("description", item.description.value);
       data.append("people", peopleOf(item));
