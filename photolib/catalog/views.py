@@ -33,6 +33,7 @@ from photolib.photos.errors import PhotoNotFound, WrongState
 from photolib.photos.keys import RENDITION_KINDS, RENDITIONS
 from photolib.photos.models import Photo, Rendition
 from photolib.storage_config import DOWNLOADS
+from photolib.zipstream import ZipSink
 
 marketing = permission_required("accounts.use_catalog", raise_exception=True)
 
@@ -183,29 +184,6 @@ def collection_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("catalog:collection", pk=collection.pk)
 
 
-class _Sink:
-    """A write-only, non-seekable stream that hands zipfile's output to a generator."""
-
-    def __init__(self) -> None:
-        self.chunks: list[bytes] = []
-        self.position = 0
-
-    def write(self, data: bytes) -> int:
-        self.chunks.append(bytes(data))
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def flush(self) -> None:
-        pass
-
-    def drain(self) -> bytes:
-        data, self.chunks = b"".join(self.chunks), []
-        return data
-
-
 @login_required
 @marketing
 @require_POST
@@ -222,7 +200,7 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
 
     def stream():
-        sink = _Sink()
+        sink = ZipSink()
         skipped: list[str] = []
         with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
             for photo_id in photo_ids:

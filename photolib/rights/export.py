@@ -25,6 +25,7 @@ from photolib.consent import iso27560, receipts
 from photolib.consent.models import ConsentRecord
 from photolib.photos.keys import ORIGINALS, safe_stem
 from photolib.photos.models import Photo
+from photolib.zipstream import ZipSink
 
 CHUNK = 1 << 16
 PHOTO_COLUMNS = ("id", "title", "description", "tags", "place_name", "hide_location", "group",
@@ -165,32 +166,9 @@ commitment, so you can prove a record was yours even after deleting your account
 """
 
 
-class _Sink:
-    """A write-only, non-seekable file that collects what zipfile writes."""
-
-    def __init__(self) -> None:
-        self.chunks: list[bytes] = []
-        self.position = 0
-
-    def write(self, data: bytes) -> int:
-        self.chunks.append(bytes(data))
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def flush(self) -> None:
-        pass
-
-    def drain(self) -> bytes:
-        data, self.chunks = b"".join(self.chunks), []
-        return data
-
-
 def export_zip_stream(entries: list[Entry]) -> Iterator[bytes]:
     """The ZIP of ``entries``, as chunks (JSON and CSV compressed, originals stored)."""
-    sink = _Sink()
+    sink = ZipSink()
     with zipfile.ZipFile(sink, mode="w") as archive:
         for entry in entries:
             method = (zipfile.ZIP_STORED if entry.name.startswith("originals/")
