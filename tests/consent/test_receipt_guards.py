@@ -140,3 +140,87 @@ def test_the_receipt_mail_names_the_record_and_how_to_withdraw(group, resident, 
         assert line in body.splitlines(), line
     assert "withdrawal of your consent" in mail.outbox[1].body
     assert f"Record id:           {withdrawal.id}" in mail.outbox[1].body.splitlines()
+
+
+# receipt_verify: the exact answer on every path, since an auditor reads the code, the
+# reason (with the record number) and the facts, not only ``valid``.
+
+def signed_claims(claims) -> str:
+    return signing.sign_compact(claims, typ="JWT")
+
+
+def second_grant(resident, group):
+    """Grant, withdraw, grant again: a record whose number is not the first (#3)."""
+    grant(resident, group)
+    consent_withdraw(user=resident, group=group, context=RequestContext(),
+                     method=CollectionMethod.WITHDRAW_BUTTON)
+    return grant(resident, group)
+
+
+def record_facts(record) -> dict:
+    return {"record_id": str(record.id), "group": record.group.name,
+            "agreement_version": record.agreement_version.number, "action": record.action,
+            "time": record.created_at.isoformat(timespec="seconds"),
+            "sequence": record.sequence}
+
+
+def test_a_valid_receipt_check_is_exactly_the_records_facts(group, resident, settings):
+    settings.CONTROLLER_NAME = "City of Example"
+    record = second_grant(resident, group)
+    check = receipts.receipt_verify(token=receipts.receipt_jws(record))
+    assert check == receipts.ReceiptCheck(
+        True, "valid", f"signed by City of Example and matching ledger record #{record.sequence}",
+        {**record_facts(record), "personal_data": "proven"})
+    assert record.sequence == 3
+
+
+def test_a_receipt_without_its_proof_is_checked_on_the_hash_alone(group, resident):
+    record = grant(resident, group)
+    for proof in ({}, "not a dict", {"salt": "", "fields": {}},
+                  {"salt": record.evidence.salt, "fields": "not a dict"}, None):
+        claims = receipts.receipt_json(record)
+        claims["extensions"]["personalDataCommitment"] = proof
+        check = receipts.receipt_verify(token=signed_claims(claims))
+        assert (check.valid, check.code, check.facts) == (True, "valid", record_facts(record))
+
+
+def test_changed_or_unreadable_personal_fields_do_not_match(group, resident):
+    record = grant(resident, group)
+    for field, value in (("email", "someone.else@example.org"), ("account_id", "abc"),
+                         ("account_id", [1])):
+        claims = receipts.receipt_json(record)
+        claims["extensions"]["personalDataCommitment"]["fields"][field] = value
+        check = receipts.receipt_verify(token=signed_claims(claims))
+        assert check.valid and check.facts["personal_data"] == "does not match", (field, value)
+    claims = receipts.receipt_json(record)
+    claims["extensions"]["personalDataCommitment"]["salt"] = "00" * 16
+    assert receipts.receipt_verify(token=signed_claims(claims)).facts["personal_data"] == \
+        "does not match"
+
+
+def test_a_receipt_without_extensions_or_hash_differs_from_the_record(group, resident):
+    record = second_grant(resident, group)
+    reason = (f"the city signed it, but ledger record #{record.sequence} no longer has the "
+              "hash the receipt states")
+    for extensions in (None, {}):
+        claims = receipts.receipt_json(record)
+        claims["extensions"] = extensions
+        check = receipts.receipt_verify(token=signed_claims(claims))
+        assert check == receipts.ReceiptCheck(False, "record_differs", reason,
+                                              record_facts(record))
+
+
+def test_a_receipt_naming_no_record_or_an_unknown_one_says_which(group, resident):
+    record = grant(resident, group)
+    for raw in ("not-a-uuid", None):
+        claims = receipts.receipt_json(record)
+        claims["consentReceiptID"] = raw
+        assert receipts.receipt_verify(token=signed_claims(claims)) == receipts.ReceiptCheck(
+            False, "malformed", "the signature holds, but it names no consent receipt id")
+    claims = receipts.receipt_json(record)
+    del claims["consentReceiptID"]
+    assert receipts.receipt_verify(token=signed_claims(claims)).code == "malformed"
+    unknown = "00000000-0000-4000-8000-000000000000"
+    claims["consentReceiptID"] = unknown
+    assert receipts.receipt_verify(token=signed_claims(claims)) == receipts.ReceiptCheck(
+        False, "unknown_record", f"the city signed it, but the ledger has no record {unknown}")
