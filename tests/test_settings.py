@@ -147,3 +147,14 @@ def test_every_dependency_has_a_short_timeout_by_default():
     printed = result.stdout.strip().splitlines()[-1]  # after the shell's own banner
     assert printed.split() == ["2.0", "3.0", "2.0", "900", "1", "2.0", "3.0", "2",
                                "10.0", "-c", "statement_timeout=30000", "5"]
+
+
+def test_workers_recycle_by_task_count_and_memory():
+    from django.conf import settings
+
+    from photolib.celery import app
+
+    assert settings.CELERY_WORKER_MAX_TASKS_PER_CHILD == 100
+    assert settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD == 400_000
+    assert app.conf.worker_max_tasks_per_child == 100
+    assert app.conf.worker_max_memory_per_child == 400_000
