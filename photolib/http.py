@@ -20,3 +20,26 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def user_agent(request: HttpRequest) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:512]
+
+
+class PrivateResponsesNotStoredMiddleware:
+    """Every answer to a signed-in user is ``Cache-Control: private, no-store`` unless
+    its view chose a policy itself.
+
+    Receipts, consent exports, the resident's data export and the reviewers' CSV carry
+    personal data; so does almost every page a signed-in user sees. No shared proxy may
+    keep them and no browser may write them to disk, where the next user of a library
+    computer would find them. Views that serve files meant to be cached (renditions,
+    the city's public key) set their own ``Cache-Control`` and keep it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header(
+                "Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response

@@ -27,6 +27,7 @@ from photolib.consent.models import (
     CommunityGroup,
     ConsentRecord,
 )
+from photolib.csvcells import csv_row
 from photolib.http import client_ip, user_agent
 
 
@@ -303,13 +304,13 @@ def record_export(request: HttpRequest) -> StreamingHttpResponse:
     def rows():
         yield writer.writerow(CSV_COLUMNS)
         for r in qs.order_by("sequence").iterator(chunk_size=500):
-            yield writer.writerow([
+            yield writer.writerow(csv_row([
                 r.sequence, r.id, r.created_at.isoformat(), r.action, r.subject_email,
                 r.subject_name, r.group.name, r.agreement_version.number,
                 r.agreement_text_sha256, " | ".join(r.statements), r.ip_address or "",
                 r.user_agent, r.collection_method, r.photo_id or "", r.photo_title,
                 r.prev_hash, r.record_hash, r.personal_commitment,
-                "erased" if r.is_erased else "kept"])
+                "erased" if r.is_erased else "kept"]))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="consent-records.csv"'

@@ -23,6 +23,7 @@ from photolib.accounts.models import User
 from photolib.catalog.models import Download
 from photolib.consent import iso27560, receipts
 from photolib.consent.models import ConsentRecord
+from photolib.csvcells import csv_cell
 from photolib.photos.keys import ORIGINALS, safe_stem
 from photolib.photos.models import Photo
 from photolib.zipstream import ZipSink
@@ -35,13 +36,6 @@ PHOTO_COLUMNS = ("id", "title", "description", "tags", "place_name", "hide_locat
                  "sha256", "width", "height", "taken_at", "camera_make", "camera_model",
                  "gps_latitude", "gps_longitude", "people", "uses")
 USE_COLUMNS = ("photo_id", "photo_title", "use", "campaign", "date")
-# OWASP: a cell a spreadsheet would read as a formula starts with a quote instead.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _iso(value) -> str | None:

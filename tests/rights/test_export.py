@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from photolib.consent import receipts, signing
 from photolib.consent.models import ConsentRecord
+from photolib.csvcells import csv_cell
 from photolib.photos import moderation
-from photolib.rights.export import csv_cell
 from tests.rights.conftest import download
 
 
