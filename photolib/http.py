@@ -43,3 +43,15 @@ class PrivateResponsesNotStoredMiddleware:
                 "Cache-Control"):
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+class PermissionsPolicyMiddleware:
+    """``Permissions-Policy`` from ``settings.PHOTOLIB_PERMISSIONS_POLICY`` on every answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PHOTOLIB_PERMISSIONS_POLICY)
+        return response

@@ -364,6 +364,11 @@ def page(browser, live_server, request):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # A page the Content-Security-Policy breaks fails silently in the browser (a blocked
+    # script, an image that never loads); here it fails the test.
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     shots = TEST_OUTPUT / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
@@ -372,6 +377,7 @@ def page(browser, live_server, request):
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     finally:
         context.close()
+    assert violations == [], f"the page broke the Content-Security-Policy: {violations}"
 
 
 @pytest.fixture(scope="session", autouse=True)
