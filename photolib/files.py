@@ -17,7 +17,11 @@ from photolib.storage_config import PRESIGNED_URL_SECONDS
 
 
 def content_disposition(filename: str, attachment: bool) -> str:
+    """The header naming a file. A name comes from a user (a collection, a photo title):
+    control characters, CR and LF above all, would end the header, so they become
+    spaces before the name is written in either form."""
     kind = "attachment" if attachment else "inline"
+    filename = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in filename)
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "").replace("?", "_")
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 

@@ -302,7 +302,8 @@ else:
 
 # --- Browser policy ------------------------------------------------------------
 # A strict Content-Security-Policy (django-csp): scripts and styles only from the site's
-# own static files, no inline script, no inline handlers, no plugins, no framing. With
+# own static files, no inline script, no inline handlers, no plugins, no framing; the
+# upload page previews chosen files from blob: URLs. With
 # S3, renditions and downloads are presigned URLs on the bucket's origin, so images and
 # the redirect after a download form may go there, and nowhere else.
 
@@ -328,7 +329,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *_file_origins()],
+        "img-src": ["'self'", "data:", "blob:", *_file_origins()],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

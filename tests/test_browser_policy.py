@@ -48,10 +48,10 @@ def test_files_on_s3_are_allowed_from_the_bucket_only(settings):
     from photolib import settings as site_settings
 
     policy = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
-    assert policy["img-src"][:2] == ["'self'", "data:"]
+    assert policy["img-src"][:3] == ["'self'", "data:", "blob:"]
     # The embedded default keeps files on the site itself: nothing else is allowed.
     if site_settings.STORAGE_BACKEND == "filesystem":
-        assert policy["img-src"] == ["'self'", "data:"]
+        assert policy["img-src"] == ["'self'", "data:", "blob:"]
         assert policy["form-action"] == ["'self'"]
 
 

@@ -126,6 +126,22 @@ def test_collection_zip_streams_every_cleared_photo_with_a_readme(client, catalo
     assert "not permitted" in archive.read("README.txt").decode()
 
 
+def test_a_collection_named_with_line_breaks_still_zips(client, catalog_world, cleared):
+    officer = catalog_world["marketing"]
+    collection = collection_create(owner=officer, name="Autumn\r\nSet-Cookie: x=1")
+    collection_add(collection=collection, photo_id=cleared("Harbour one").pk)
+    client.force_login(officer)
+    response = client.post(reverse("catalog:collection_zip", args=[collection.pk]),
+                           {"rendition": "web", "use": "social", "campaign": "Autumn"})
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition
+    assert 'filename="Autumn  Set-Cookie: x=1.zip"' in disposition
+    assert not response.has_header("Set-Cookie") or "x=1" not in response["Set-Cookie"]
+    archive = zipfile.ZipFile(io.BytesIO(body_of(response)))
+    assert "README.txt" in archive.namelist()
+
+
 def test_other_officers_collections_are_404(client, catalog_world):
     collection = collection_create(owner=catalog_world["marketing"], name="Mine")
     from tests.consent.conftest import make_user
