@@ -158,6 +158,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions end after 30 minutes idle and 12 hours in all; NUL bytes are a 400.
+    "photolib.accounts.sessions.StaffSessionMiddleware",
+    "photolib.accounts.sessions.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A domain error a view let through is answered here with its status and message.
     "photolib.errors.DomainErrorMiddleware",
@@ -455,6 +458,8 @@ USE_TZ = True
 
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+PHOTOLIB_STAFF_IDLE_MINUTES = env_int("PHOTOLIB_STAFF_IDLE_MINUTES", 30)
+PHOTOLIB_STAFF_SESSION_HOURS = env_int("PHOTOLIB_STAFF_SESSION_HOURS", 12)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

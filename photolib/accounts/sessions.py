@@ -1,0 +1,67 @@
+"""Shorter sessions for staff.
+
+A reviewer or admin session opens consent records, exports and the admin; one left
+open on a shared computer for the default two weeks is an open door. Staff sessions
+end ``PHOTOLIB_STAFF_IDLE_MINUTES`` after the last request and at the latest
+``PHOTOLIB_STAFF_SESSION_HOURS`` after sign-in, whatever happens in between.
+Residents and marketing keep the site's default session length.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+
+STARTED = "photolib_staff_session_started"
+
+
+def is_staff_account(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.is_staff
+                                      or user.has_perm("accounts.moderate"))
+
+
+class StaffSessionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and is_staff_account(user):
+            now = time.time()
+            started = request.session.setdefault(STARTED, now)
+            if now - started > settings.PHOTOLIB_STAFF_SESSION_HOURS * 3600:
+                logout(request)
+                messages.info(request, "Your staff session ended after "
+                              f"{settings.PHOTOLIB_STAFF_SESSION_HOURS} hours. "
+                              "Please sign in again.")
+                return redirect_to_login(request.get_full_path())
+            # Sliding: every request moves the end of an idle session forward.
+            request.session.set_expiry(settings.PHOTOLIB_STAFF_IDLE_MINUTES * 60)
+        return self.get_response(request)
+
+
+class RefuseNulMiddleware:
+    """A NUL character in a query or form value is refused with 400 before any view:
+    PostgreSQL cannot store or compare it, so it would otherwise end as a 500 deep in
+    a filter (the admin's list search, for one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import HttpResponseBadRequest
+
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type != "multipart/form-data":
+            sources.append(request.POST)
+        for values in sources:
+            for key, items in values.lists():
+                if "\x00" in key or any("\x00" in v for v in items):
+                    return HttpResponseBadRequest(
+                        "The request contains a NUL character, which no field accepts.",
+                        content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
