@@ -236,7 +236,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "photolib.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -260,6 +260,10 @@ AXES_LOCKOUT_CALLABLE = "photolib.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# The email is compared lower-cased, as the login does; another letter case is the same account.
+AXES_USERNAME_CALLABLE = "photolib.accounts.lockout.normalised_username"
+# Failed sign-ins from one address, summed over all accounts, within the cool-off.
+PHOTOLIB_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("PHOTOLIB_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_IPWARE_PROXY_COUNT = env_int("PHOTOLIB_PROXY_COUNT", 0) or None
 
 # --- Storage --------------------------------------------------------------

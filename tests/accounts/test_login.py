@@ -94,3 +94,46 @@ def test_profile_edits_names(client, user):
 def test_profile_needs_sign_in(client):
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_lockout_keys_on_the_email_whatever_its_letter_case(client, user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "wrong")
+    # Another spelling of the same address gets no fresh guesses and cannot sign in.
+    response = login(client, PASSWORD, email="PAT@Example.ORG")
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_login_shares_the_normalised_lockout(client, settings):
+    admin = User.objects.create_superuser(email="boss@example.org", password=PASSWORD,
+                                          display_name="Boss")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("admin:login"), {"username": "boss@example.org", "password": "x"})
+    response = client.post(reverse("admin:login"),
+                           {"username": "Boss@Example.org", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert admin.pk
+
+
+def test_many_accounts_from_one_address_lock_the_address(client, settings):
+    emails = [f"person{i}@example.org" for i in range(8)]
+    for email in emails:
+        User.objects.create_user(email=email, password=PASSWORD, display_name="P")
+    statuses = [login(client, "wrong", email=email).status_code
+                for _ in range(4) for email in emails]  # 32 attempts, 4 per account
+    assert statuses.count(429) >= 32 - settings.PHOTOLIB_LOGIN_ADDRESS_FAILURE_LIMIT
+    # The address is paused even for an account it never tried, with the right password.
+    User.objects.create_user(email="fresh@example.org", password=PASSWORD, display_name="F")
+    assert login(client, PASSWORD, email="fresh@example.org").status_code == 429
+    assert "_auth_user_id" not in client.session
+    # Another address is unaffected.
+    other = client_class_for(client)
+    assert other.post(reverse("accounts:login"),
+                      {"username": "fresh@example.org", "password": PASSWORD},
+                      REMOTE_ADDR="203.0.113.9").status_code == 302
+
+
+def client_class_for(client):
+    return type(client)()
