@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBadRequest
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -55,3 +55,24 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PHOTOLIB_PERMISSIONS_POLICY)
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL character in a query or form value is refused with 400 before any view:
+    PostgreSQL cannot store or compare it, so it would otherwise end as a 500 deep in
+    a filter (the admin's list search, for one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type != "multipart/form-data":
+            sources.append(request.POST)
+        for values in sources:
+            for key, items in values.lists():
+                if "\x00" in key or any("\x00" in v for v in items):
+                    return HttpResponseBadRequest(
+                        "The request contains a NUL character, which no field accepts.",
+                        content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

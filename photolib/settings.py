@@ -160,7 +160,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff sessions end after 30 minutes idle and 12 hours in all; NUL bytes are a 400.
     "photolib.accounts.sessions.StaffSessionMiddleware",
-    "photolib.accounts.sessions.RefuseNulMiddleware",
+    "photolib.http.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A domain error a view let through is answered here with its status and message.
     "photolib.errors.DomainErrorMiddleware",

@@ -43,25 +43,3 @@ class StaffSessionMiddleware:
             request.session.set_expiry(settings.PHOTOLIB_STAFF_IDLE_MINUTES * 60)
         return self.get_response(request)
 
-
-class RefuseNulMiddleware:
-    """A NUL character in a query or form value is refused with 400 before any view:
-    PostgreSQL cannot store or compare it, so it would otherwise end as a 500 deep in
-    a filter (the admin's list search, for one)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        from django.http import HttpResponseBadRequest
-
-        sources = [request.GET]
-        if request.method == "POST" and request.content_type != "multipart/form-data":
-            sources.append(request.POST)
-        for values in sources:
-            for key, items in values.lists():
-                if "\x00" in key or any("\x00" in v for v in items):
-                    return HttpResponseBadRequest(
-                        "The request contains a NUL character, which no field accepts.",
-                        content_type="text/plain; charset=utf-8")
-        return self.get_response(request)

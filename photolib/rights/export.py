@@ -23,7 +23,7 @@ from photolib.accounts.models import User
 from photolib.catalog.models import Download
 from photolib.consent import iso27560, receipts
 from photolib.consent.models import ConsentRecord
-from photolib.csvcells import csv_cell
+from photolib.csvcells import csv_row
 from photolib.photos.keys import ORIGINALS, safe_stem
 from photolib.photos.models import Photo
 from photolib.zipstream import ZipSink
@@ -47,7 +47,7 @@ def _csv(columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> bytes:
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([csv_cell(row[c]) for c in columns])
+        writer.writerow(csv_row(row[c] for c in columns))
     return out.getvalue().encode("utf-8")
 
 
