@@ -8,6 +8,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+
+# Entries that show a count (a function of the user), e.g. unread recall notices.
+BADGES = {"catalog:notices": "photolib.catalog.recall.unread_count"}
 
 ENTRIES: tuple[tuple[str, str, str | None], ...] = (
     ("Groups", "consent:group_list", "accounts.contribute"),
@@ -15,6 +19,7 @@ ENTRIES: tuple[tuple[str, str, str | None], ...] = (
     ("My photos", "photos:mine", "accounts.contribute"),
     ("Catalog", "catalog:search", "accounts.use_catalog"),
     ("Collections", "catalog:collections", "accounts.use_catalog"),
+    ("Notices", "catalog:notices", "accounts.use_catalog"),
     ("Review queue", "review:queue", "accounts.moderate"),
     ("Dashboard", "review:dashboard", "accounts.moderate"),
     ("Consent records", "consent:record_list", "accounts.moderate"),
@@ -38,7 +43,8 @@ def navigation(request: HttpRequest) -> dict:
             url = reverse(url_name)
         except NoReverseMatch:
             continue  # the app that serves it is not installed in this build
-        entries.append({"label": label, "url": url, "active": False})
+        badge = import_string(BADGES[url_name])(user) if url_name in BADGES else 0
+        entries.append({"label": label, "url": url, "active": False, "badge": badge})
     # The entry whose address is the longest prefix of this page's is the current one.
     matches = [e for e in entries if request.path.startswith(e["url"])]
     if matches:

@@ -403,6 +403,9 @@ PHOTOLIB_PERIODIC_JOBS = {
     # Retention of personal data (photolib/rights/retention.py): hourly is plenty for
     # periods counted in days.
     "retention": {"run": "photolib.rights.retention.retention_periodic", "every": 3600},
+    # Recall (photolib/catalog/recall.py): catches licence terms that end and anything an
+    # on-event scan missed; notices go out once whatever the schedule.
+    "recall": {"run": "photolib.catalog.recall.recall_periodic", "every": 300},
 }
 CELERY_BEAT_SCHEDULE = beat_schedule(PHOTOLIB_PERIODIC_JOBS)
 # The outbox: unsent messages younger than this are still being delivered on commit; sent

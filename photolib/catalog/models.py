@@ -1,4 +1,5 @@
-"""The catalog's own rows: the search document, collections and the usage log."""
+"""The catalog's own rows: the search document, collections, the usage log, and the
+recall trail (listings and the notices sent when a photo leaves the catalog)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,6 @@ class Collection(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    photos = models.ManyToManyField(Photo, through="CollectionItem", related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
@@ -65,17 +65,29 @@ class Collection(models.Model):
 
 
 class CollectionItem(models.Model):
+    """A photo in a collection. It stays when the photo leaves the catalog (the collection
+    shows a placeholder with the reason), and even when the photo's rows are deleted
+    (``photo`` becomes empty; ``photo_key`` still names it)."""
+
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    photo_key = models.UUIDField(db_index=True, help_text="The photo's id, kept after it is "
+                                                          "deleted.")
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-added_at"]
-        constraints = [models.UniqueConstraint(fields=["collection", "photo"],
-                                               name="collection_photo_once")]
+        constraints = [models.UniqueConstraint(fields=["collection", "photo_key"],
+                                               name="collection_photo_key_once")]
 
     def __str__(self) -> str:
-        return f"{self.photo_id} in {self.collection_id}"
+        return f"{self.photo_key} in {self.collection_id}"
+
+    def save(self, *args, **kwargs):
+        if self.photo_key is None and self.photo_id is not None:
+            self.photo_key = self.photo_id
+        super().save(*args, **kwargs)
 
 
 class Download(models.Model):
@@ -106,3 +118,73 @@ class Download(models.Model):
 
     def __str__(self) -> str:
         return f"{self.photo_id} {self.rendition} for {self.use}"
+
+
+class Listing(models.Model):
+    """One stretch of time during which a photo was in the catalog (``cleared()``), opened
+    when the recall scan (``photolib.catalog.recall``) first sees it cleared or when marketing
+    first holds it, and closed, with the reason and the time the rights ended, when it is
+    no longer cleared. A closed listing is what tells the licence page to answer 410 and
+    what the recall notices hang from. It never decides whether a photo may be used."""
+
+    class Reason(models.TextChoices):
+        WITHDRAWN = "withdrawn", "withdrawn by the photographer"
+        DELETED = "deleted", "deleted by the photographer"
+        GROUP_WITHDRAWN = "group_withdrawn", (
+            "the photographer withdrew their consent for the group")
+        TAKEN_DOWN = "taken_down", "taken down by the library's reviewers"
+        EXPIRED = "expired", "the licence term ended"
+        ERASED = "erased", "the photographer's account was erased"
+        OTHER = "other", "it no longer meets the library's conditions"
+
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="listings")
+    photo_key = models.UUIDField(db_index=True, help_text="The photo's id, kept after it is "
+                                                          "deleted.")
+    title = models.CharField(max_length=200, blank=True,
+                             help_text="The title marketing saw (empty once erased).")
+    listed_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                    help_text="When the scan saw it leave the catalog.")
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    rights_ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the rights ended: the withdrawal, takedown, "
+                                         "erasure or end of term.")
+
+    class Meta:
+        ordering = ["-listed_at"]
+        constraints = [models.UniqueConstraint(
+            fields=["photo_key"], condition=models.Q(ended_at__isnull=True),
+            name="listing_one_open_per_photo")]
+
+    def __str__(self) -> str:
+        state = f"ended {self.ended_at:%Y-%m-%d} ({self.reason})" if self.ended_at else "open"
+        return f"{self.photo_key} listed {self.listed_at:%Y-%m-%d}, {state}"
+
+    @property
+    def reason_text(self) -> str:
+        return self.get_reason_display()
+
+
+class RecallNotice(models.Model):
+    """A photo a marketing user holds (downloaded or collected) left the catalog: told once,
+    in the site and by one mail, and their acknowledgement recorded."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="notices")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="recall_notices")
+    created_at = models.DateTimeField(default=timezone.now)
+    downloads = models.JSONField(
+        default=list, help_text="Their downloads of it when told: at, use, campaign, rendition.")
+    collections = models.JSONField(default=list,
+                                   help_text="Names of their collections that held it.")
+    mailed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["listing", "user"],
+                                               name="recall_notice_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"notice to {self.user_id} about {self.listing.photo_key}"

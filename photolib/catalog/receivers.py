@@ -4,8 +4,12 @@ events (``photolib.photos.signals``, ``photolib.accounts.signals``); connected i
 
 Search documents: written when a photo is approved or its copied facts change, rewritten
 for every approved photo of a person whose credit changed, dropped when a photo is withdrawn
-or taken down. A document never decides whether a photo may be used (``cleared()`` does, at
-every search), so a late or failed update can only hide a photo, never leak one.
+or taken down. A document never decides whether a photo may be used (``cleared()`` does,
+at every search), so a late or failed update can only hide a photo, never leak one.
+
+Recall (``photolib.catalog.recall``): a scan of the photo is asked for when it is approved,
+withdrawn or taken down, or its owner withdraws from its group; a photo whose rows are
+being deleted closes its listing in that very transaction.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from django.dispatch import receiver
 
 from photolib.accounts.models import User
 from photolib.accounts.signals import credit_changed
-from photolib.catalog import search
+from photolib.catalog import recall, search
+from photolib.consent.models import ConsentRecord
+from photolib.consent.signals import consent_withdrawn
 from photolib.photos.models import Photo
 from photolib.photos.signals import (
     photo_approved,
     photo_facts_changed,
+    photo_removing,
     photo_taken_down,
     photo_withdrawn,
 )
@@ -43,3 +50,21 @@ def unindex_photo(sender, *, photo_id: str, **kwargs) -> None:
 @receiver(credit_changed, sender=User, dispatch_uid="catalog.reindex_credit")
 def reindex_owner(sender, *, user_id: int, **kwargs) -> None:
     search.reindex_owner(user_id)
+
+
+@receiver(photo_approved, sender=Photo, dispatch_uid="catalog.recall_approved")
+@receiver(photo_withdrawn, sender=Photo, dispatch_uid="catalog.recall_withdrawn")
+@receiver(photo_taken_down, sender=Photo, dispatch_uid="catalog.recall_taken_down")
+def rescan_photo(sender, *, photo_id: str, **kwargs) -> None:
+    recall.recall_on_event([photo_id])
+
+
+@receiver(consent_withdrawn, sender=ConsentRecord, dispatch_uid="catalog.recall_group")
+def rescan_group(sender, *, user_id: int, group_id: int, **kwargs) -> None:
+    recall.recall_on_event(Photo.objects.filter(owner_id=user_id, group_id=group_id)
+                           .values_list("pk", flat=True))
+
+
+@receiver(photo_removing, sender=Photo, dispatch_uid="catalog.recall_removed")
+def photo_removed(sender, *, photo: Photo, **kwargs) -> None:
+    recall.recall_on_removal(photo)

@@ -23,6 +23,7 @@ import media_ingest
 from photolib.accounts.models import User
 from photolib.catalog.errors import DownloadRefused, FileMissing, FileUnavailable
 from photolib.catalog.models import Collection, CollectionItem, Download
+from photolib.catalog.recall import listing_ensure_open
 from photolib.catalog.rights import RightsInfo, embed_xmp, rights_xmp
 from photolib.celery import enqueue
 from photolib.consent.models import USE_LABELS
@@ -161,6 +162,7 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
                 raise _unavailable(exc) from exc
             download.file_key = name
             download.save(update_fields=["file_key"])
+            listing_ensure_open(photo)  # its recall will find this download
             if first_use and settings.PHOTOLIB_NOTIFY_FIRST_USE:
                 enqueue(FIRST_USE_MAIL_TASK, str(photo.pk))
     except BaseException:
@@ -211,10 +213,12 @@ def collection_create(*, owner: User, name: str, description: str = "") -> Colle
 def collection_add(*, collection: Collection, photo_id) -> CollectionItem:
     """Add a cleared photo; raises ``Photo.DoesNotExist`` for any other id."""
     photo = Photo.objects.cleared().get(pk=photo_id)
-    item, _ = CollectionItem.objects.get_or_create(collection=collection, photo=photo)
+    item, _ = CollectionItem.objects.get_or_create(collection=collection, photo_key=photo.pk,
+                                                   defaults={"photo": photo})
+    listing_ensure_open(photo)  # its recall will find this collection
     return item
 
 
 @transaction.atomic
 def collection_remove(*, collection: Collection, photo_id) -> None:
-    CollectionItem.objects.filter(collection=collection, photo_id=photo_id).delete()
+    CollectionItem.objects.filter(collection=collection, photo_key=photo_id).delete()

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from photolib.catalog import services
+from photolib.catalog import recall, services
 
 
 @shared_task(name=services.FIRST_USE_MAIL_TASK, autoretry_for=(OSError,), retry_backoff=True,
              max_retries=5)
 def send_first_use_email(photo_id: str) -> bool:
     return services.photo_first_use_mail(photo_id=photo_id)
+
+
+@shared_task(name=recall.RECALL_MAIL_TASK, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=8)
+def send_recall_email(notice_id: int) -> bool:
+    return recall.recall_mail(notice_id=notice_id)
+
+
+@shared_task(name=recall.RECALL_SCAN_TASK)
+def recall_scan_photos(photo_ids: list[str]) -> str:
+    return recall.recall_scan(photo_ids)

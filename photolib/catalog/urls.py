@@ -15,6 +15,10 @@ urlpatterns = [
     path("catalog/collections/<int:pk>/remove/", views.collection_remove,
          name="collection_remove"),
     path("catalog/collections/<int:pk>/zip/", views.collection_zip, name="collection_zip"),
+    path("catalog/notices/", views.notices, name="notices"),
+    path("catalog/notices/<int:pk>/acknowledge/", views.notice_acknowledge,
+         name="notice_acknowledge"),
+    path("review/photos/<uuid:photo_id>/notices/", views.photo_recall, name="photo_recall"),
     path("licence/<uuid:photo_id>/", views.licence, name="licence"),
     path("my/photos/<uuid:photo_id>/withdraw/", views.withdraw_photo, name="withdraw_photo"),
 ]

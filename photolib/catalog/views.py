@@ -13,17 +13,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from photolib.catalog import search, services
+from photolib.catalog import recall, search, services
 from photolib.catalog.errors import DownloadRefused, FileMissing, FileUnavailable, NotInCatalog
 from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm
-from photolib.catalog.models import Collection
+from photolib.catalog.models import Collection, Listing, RecallNotice
 from photolib.consent.models import USE_LABELS
 from photolib.consent.services import RequestContext
 from photolib.files import content_disposition, serve
@@ -86,8 +86,20 @@ def _photo_page(request: HttpRequest, photo: Photo, form: DownloadForm, error: s
 
 def licence(request: HttpRequest, photo_id) -> HttpResponse:
     """The web statement of rights embedded in downloaded files (public: the licence
-    terms only, no photo). Answers 404 once the photo is no longer cleared."""
-    photo = _cleared_or_404(photo_id)
+    terms only, no photo). A photo that was in the catalog once and is no longer answers
+    410 Gone with why and since when, and names nobody; one never in it answers 404."""
+    try:
+        photo = services.cleared_photo(photo_id)
+    except Photo.DoesNotExist:
+        listing = recall.last_listing(photo_id)
+        if listing is None:
+            raise NotInCatalog("No such photo in the catalog.") from None
+        reason, since = (recall.departures([listing.photo_key])[listing.photo_key]
+                         if listing.ended_at is None
+                         else (listing.get_reason_display(), listing.rights_ended_at))
+        return render(request, "catalog/licence_gone.html",
+                      {"photo_key": listing.photo_key, "reason": reason, "since": since},
+                      status=410)
     return render(request, "catalog/licence.html",
                   {"photo": photo, "terms": services.usage_terms(photo),
                    "version": photo.agreement_version})
@@ -135,8 +147,12 @@ def collections(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         collection = services.collection_create(owner=request.user, **form.cleaned_data)
         return redirect("catalog:collection", pk=collection.pk)
+    cleared = Photo.objects.cleared().values("pk")
     items = (Collection.objects.filter(owner=request.user)
-             .annotate(n=Count("items")).order_by("-created_at"))
+             .annotate(n=Count("items", distinct=True),
+                       usable=Count("items", filter=Q(items__photo_key__in=cleared),
+                                    distinct=True))
+             .order_by("-created_at"))
     return render(request, "catalog/collections.html", {"collections": items, "form": form})
 
 
@@ -148,10 +164,18 @@ def _own_collection(request: HttpRequest, pk) -> Collection:
 @marketing
 def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     collection = _own_collection(request, pk)
-    photos = (Photo.objects.cleared().filter(pk__in=collection.items.values("photo_id"))
-              .select_related("group", "owner").order_by("-uploaded_at"))
+    keys = list(collection.items.values_list("photo_key", flat=True))
+    photos = list(Photo.objects.cleared().filter(pk__in=keys)
+                  .select_related("group", "owner").order_by("-uploaded_at"))
+    usable = {p.pk for p in photos}
+    gone_keys = [k for k in keys if k not in usable]
+    departed = recall.departures(gone_keys)
+    titles = dict(recall.titles(gone_keys))
+    gone = [{"key": k, "title": titles.get(k, ""), "reason": departed[k][0],
+             "since": departed[k][1]} for k in gone_keys]
     return render(request, "catalog/collection_detail.html", {
-        "collection": collection, "photos": photos, "form": DownloadForm()})
+        "collection": collection, "photos": photos, "gone": gone, "total": len(keys),
+        "form": DownloadForm()})
 
 
 @login_required
@@ -196,19 +220,21 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a rendition and a use, and name the campaign.")
         return redirect("catalog:collection", pk=pk)
-    photo_ids = list(collection.items.values_list("photo_id", flat=True))
+    photo_ids = list(collection.items.values_list("photo_key", flat=True))
     data = form.cleaned_data
 
     def stream():
         sink = ZipSink()
         skipped: list[str] = []
+        gone: list = []
         with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
             for photo_id in photo_ids:
                 try:
                     prepared = services.download_prepare(photo_id=photo_id, user=request.user,
                                                          collection=collection, **data)
                 except Photo.DoesNotExist:
-                    continue  # no longer cleared: silently absent, like everywhere else
+                    gone.append(photo_id)  # out of the catalog: named in the README
+                    continue
                 except (DownloadRefused, FileMissing, FileUnavailable) as exc:
                     skipped.append(str(exc))  # the rest of the ZIP still goes out
                     continue
@@ -221,6 +247,14 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
             readme = [f"Collection: {collection.name}",
                       f"Use: {USE_LABELS.get(data['use'])}; campaign: {data['campaign']}",
                       "Each file carries its credit line and licence in its XMP metadata."]
+            if gone:
+                departed = recall.departures(gone)
+                titles = dict(recall.titles(gone))
+                skipped += [
+                    f"“{titles.get(k) or 'untitled'}” (id {k}): no longer in the catalog, "
+                    f"{departed[k][0]}"
+                    + (f" since {departed[k][1]:%Y-%m-%d}" if departed[k][1] else "")
+                    + "; no new use." for k in gone]
             if skipped:
                 readme += ["", "Left out:"] + [f"- {s}" for s in skipped]
             archive.writestr("README.txt", "\n".join(readme) + "\n")
@@ -230,6 +264,41 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = content_disposition(
         f"{collection.name[:60] or 'collection'}.zip", attachment=True)
     return response
+
+
+# --- recall notices ----------------------------------------------------------
+
+@login_required
+@marketing
+def notices(request: HttpRequest) -> HttpResponse:
+    rows = (RecallNotice.objects.filter(user=request.user).select_related("listing")
+            .order_by(F("acknowledged_at").desc(nulls_first=True), "-created_at"))
+    return render(request, "catalog/notices.html", {"notices": [
+        {"notice": n, "lines": recall.notice_lines(n), "subject": recall.notice_subject(n)}
+        for n in rows]})
+
+
+@login_required
+@marketing
+@require_POST
+def notice_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        recall.notice_acknowledge(user=request.user, notice_id=pk)
+    except RecallNotice.DoesNotExist as exc:
+        raise Http404("No such notice.") from exc
+    messages.success(request, "Acknowledged: the library has recorded that you read it.")
+    return redirect("catalog:notices")
+
+
+@login_required
+@permission_required("accounts.moderate", raise_exception=True)
+def photo_recall(request: HttpRequest, photo_id) -> HttpResponse:
+    """Reviewers: for one photo, each time it left the catalog, who was told and who
+    acknowledged."""
+    listings = (Listing.objects.filter(photo_key=photo_id).order_by("-listed_at")
+                .prefetch_related("notices__user"))
+    return render(request, "review/recall.html", {"photo_key": photo_id,
+                                                  "listings": listings})
 
 
 # --- residents ---------------------------------------------------------------

@@ -31,6 +31,7 @@ from photolib.consent.models import (
     LedgerHead,
 )
 from photolib.consent.selectors import membership
+from photolib.consent.signals import announce_withdrawal
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ def consent_withdraw(*, user: User, group: CommunityGroup, method: str,
                            action=ConsentRecord.Action.WITHDRAW, statements=[],
                            method=method, context=context)
     _send_receipt_on_commit(record)
+    announce_withdrawal(user.pk, group.pk)
     return record
 
 
@@ -254,6 +256,7 @@ def consent_withdraw_everything(*, user: User, context: RequestContext,
                 user=user, group=group, version=state.grant.agreement_version,
                 action=ConsentRecord.Action.WITHDRAW, statements=[], method=method,
                 context=context))
+            announce_withdrawal(user.pk, group.pk)
     return records
 
 

@@ -33,6 +33,7 @@ from photolib.photos.ingest import rendition_keys
 from photolib.photos.keys import ORIGINALS, RENDITIONS, delete_quietly
 from photolib.photos.models import ModerationEvent, Photo, PhotoAttestation
 from photolib.photos.moderation import photo_withdraw
+from photolib.photos.signals import photo_removing
 from photolib.photos.uploads import clean_details, clean_tags, tags_named
 
 _NO_CONTEXT = RequestContext()
@@ -94,6 +95,7 @@ def _remove(photo: Photo, *, actor: User | None, action: str, reason: str) -> No
     renditions = rendition_keys(photo)
     ModerationEvent.objects.create(photo_id_value=photo.id, photo=photo, actor=actor,
                                    action=action, reason=reason)
+    photo_removing.send(sender=Photo, photo=photo, action=action)
     PhotoAttestation.objects.filter(photo=photo).delete()
     photo.delete()
     transaction.on_commit(partial(delete_quietly, storages[ORIGINALS], originals))

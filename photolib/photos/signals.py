@@ -26,6 +26,11 @@ photo_taken_down = Signal()
 """A reviewer took the photo out of the catalog."""
 photo_facts_changed = Signal()
 """Facts others copy (size, renditions) changed on a photo past review."""
+photo_removing = Signal()
+"""The photo's rows are about to be deleted (its owner deleted it, or a retention rule).
+Unlike the others it is sent at once, inside the deleting transaction, with the ``photo``
+itself and the ``action`` (a ``ModerationEvent.Action``): a receiver that writes does so in
+that transaction, and an error in it undoes the deletion."""
 
 
 def _send(signal: Signal, photo_id: str) -> None:

@@ -109,7 +109,9 @@ def surfaces(client, photo, collection) -> dict[str, bool]:
         "detail": detail.status_code == 200,
         "rendition": thumb.status_code == 200,
         "download": download.status_code == 200,
-        "collection": str(photo.pk) in listing,
+        # Usable in the collection: its tile links to the photo (a photo that left shows as
+        # a placeholder without one).
+        "collection": reverse("catalog:photo", args=[photo.pk]) in listing,
         "zip": any(n.endswith("-web.jpg") for n in names),
         "licence": client.get(reverse("catalog:licence", args=[photo.pk])).status_code == 200,
     }
