@@ -77,6 +77,19 @@ class DownloadForm(forms.Form):
                                help_text="What the photo is for, e.g. “Summer festival 2027 "
                                          "poster”.")
 
+    def __init__(self, *args, permitted_uses=None, **kwargs):
+        """``permitted_uses``: the photo's agreement's use codes; only those are offered
+        (the collection ZIP, across agreements, offers every use and leaves out what a
+        photo's agreement does not permit)."""
+        super().__init__(*args, **kwargs)
+        if permitted_uses is not None:
+            offered = [(c, label) for c, label in USES if c in permitted_uses]
+            self.fields["use"].choices = offered
+            allowed = ", ".join(str(label) for _c, label in offered) or "no use"
+            self.fields["use"].error_messages["invalid_choice"] = (
+                f"“%(value)s” is not permitted for this photo: its agreement allows only "
+                f"{allowed}.")
+
 
 class CollectionForm(forms.ModelForm):
     class Meta:

@@ -357,6 +357,6 @@ def titles(photo_keys: Iterable) -> list[tuple]:
     for listing in Listing.objects.filter(photo_key__in=keys).order_by("listed_at", "pk"):
         found[listing.photo_key] = listing.title
     for pk, title in Photo.objects.filter(pk__in=keys).values_list("pk", "title"):
-        if found.get(pk, None) != "":
+        if found.get(pk) != "":
             found[pk] = title
     return [(k, found.get(k, "")) for k in keys]

@@ -69,7 +69,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
 @marketing
 def photo_detail(request: HttpRequest, photo_id) -> HttpResponse:
     photo = _cleared_or_404(photo_id)
-    form = DownloadForm(initial={"use": (photo.agreement_version.permitted_uses or [""])[0]})
+    form = DownloadForm(initial={"use": (photo.agreement_version.permitted_uses or [""])[0]},
+                        permitted_uses=photo.agreement_version.permitted_uses)
     return _photo_page(request, photo, form)
 
 
@@ -122,7 +123,7 @@ def download(request: HttpRequest, photo_id) -> HttpResponse:
     photo = _cleared_or_404(photo_id)
     if request.method != "POST":
         return redirect("catalog:photo", photo_id=photo.pk)
-    form = DownloadForm(request.POST)
+    form = DownloadForm(request.POST, permitted_uses=photo.agreement_version.permitted_uses)
     error = None
     if form.is_valid():
         try:

@@ -34,6 +34,7 @@ from photolib.photos.uploads import enqueue_ingest_on_commit
 
 MODERATE = "accounts.moderate"
 REJECTION_MAIL_TASK = "photolib.photos.tasks.send_rejection_email"
+DECISION_MAIL_TASK = "photolib.photos.tasks.send_decision_email"
 _NO_CONTEXT = RequestContext()  # callers without a request (tests, scripts)
 
 
@@ -80,6 +81,7 @@ def photo_approve(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo:
     photo.save(update_fields=["status", "status_reason", "reviewed_at", "reviewed_by"])
     _event(photo, acting_user, ModerationEvent.Action.APPROVE)
     announce(photo_approved, photo.pk)
+    enqueue(DECISION_MAIL_TASK, str(photo.pk), ModerationEvent.Action.APPROVE)
     return photo
 
 
@@ -134,6 +136,34 @@ def photo_rejection_mail(*, photo_id: uuid.UUID | str) -> bool:
     return True
 
 
+def photo_decision_mail(*, photo_id: uuid.UUID | str, action: str) -> bool:
+    """Tell the owner a reviewer approved their photo or took it down (with the reason):
+    the decision mail task's body. False, and nothing sent, when the photo is gone or the
+    decision no longer stands (a later one changed it). Raises what the mail backend raises,
+    for the task to retry."""
+    photo = Photo.objects.select_related("owner").filter(pk=photo_id).first()
+    if photo is None:
+        return False
+    owner, mine = photo.owner, f"{settings.SITE_URL}{reverse('photos:mine')}"
+    if action == ModerationEvent.Action.APPROVE and photo.status == Photo.Status.APPROVED:
+        subject = f"Your photo “{photo.title}” was approved"
+        body = (f"A reviewer approved your photo “{photo.title}”. While your consent for "
+                f"{photo.group.name} stands, the city may use it as the agreement says; "
+                "you will get a mail each time it is used.")
+    elif action == ModerationEvent.Action.TAKE_DOWN and photo.taken_down_at is not None:
+        subject = f"Your photo “{photo.title}” was taken down"
+        body = (f"A reviewer took your photo “{photo.title}” out of the city's catalog on "
+                f"{photo.taken_down_at:%Y-%m-%d}: the city will not start any new use of it, "
+                f"and those who downloaded it were asked to remove it.\n\nReason: "
+                f"{photo.takedown_reason}")
+    else:
+        return False
+    send_mail(subject=subject,
+              message=f"Hello {owner.display_name},\n\n{body}\n\nMy photos: {mine}\n",
+              from_email=None, recipient_list=[owner.email])
+    return True
+
+
 @transaction.atomic
 def photo_take_down(*, photo_id: uuid.UUID | str, acting_user: User, reason: str) -> Photo:
     """Take an approved photo out of the catalog at once, with a reason. Announces
@@ -148,6 +178,7 @@ def photo_take_down(*, photo_id: uuid.UUID | str, acting_user: User, reason: str
     photo.save(update_fields=["taken_down_at", "takedown_reason"])
     _event(photo, acting_user, ModerationEvent.Action.TAKE_DOWN, reason)
     announce(photo_taken_down, photo.pk)
+    enqueue(DECISION_MAIL_TASK, str(photo.pk), ModerationEvent.Action.TAKE_DOWN)
     return photo
 
 

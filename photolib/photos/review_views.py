@@ -21,6 +21,7 @@ from photolib.photos.errors import PhotoError, PhotoNotFound
 from photolib.photos.keys import ORIGINALS, RENDITION_KINDS, RENDITIONS
 from photolib.photos.models import ModerationEvent, Photo, Rendition
 from photolib.photos.selectors import stuck_in_processing
+from photolib.photos.standing import why_not_cleared
 
 reviewer = permission_required("accounts.moderate", raise_exception=True)
 
@@ -109,7 +110,22 @@ def _decision_view(action, success: str, *, with_reason: bool = False,
     return view
 
 
-approve = _decision_view(moderation.photo_approve, "Approved: the photo is in the catalog.")
+@login_required
+@reviewer
+@require_POST
+def approve(request: HttpRequest, photo_id) -> HttpResponse:
+    """Approve one photo and say whether it is now in the catalog, and if not, why (the
+    owner may have withdrawn it or left the group while it waited)."""
+    if _decide(request, moderation.photo_approve, photo_id=photo_id):
+        item = Photo.objects.select_related("consent_record", "agreement_version",
+                                            "attestation").get(pk=photo_id)
+        standing = why_not_cleared(item)
+        if standing is None:
+            messages.success(request, "Approved: the photo is in the catalog.")
+        else:
+            messages.warning(request, f"Approved, but “{item.title}” is not in the catalog: "
+                                      f"{standing.text}.")
+    return redirect("review:queue")
 reject = _decision_view(moderation.photo_reject, "Rejected; the resident was told why.",
                         with_reason=True, refused="review:photo")
 take_down = _decision_view(moderation.photo_take_down, "Taken down: the photo left the catalog.",

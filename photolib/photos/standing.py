@@ -42,6 +42,21 @@ class Standing:
     def text(self) -> str:
         return self.absence.label
 
+    @property
+    def resident_label(self) -> str:
+        """What My photos says instead of "Approved"."""
+        return RESIDENT_LABELS.get(self.absence, "Not in the catalog")
+
+
+RESIDENT_LABELS = {
+    Absence.ERASED: "Withdrawn",
+    Absence.WITHDRAWN: "Withdrawn",
+    Absence.GROUP_WITHDRAWN: "Withdrawn (you left the group)",
+    Absence.TAKEN_DOWN: "Taken down",
+    Absence.EXPIRED: "Expired",
+    Absence.NO_RELEASE: "Not in the catalog: a signed release is needed",
+}
+
 
 def _group_withdrawal(photo: Photo) -> ConsentRecord | None:
     grant = photo.consent_record
@@ -80,3 +95,21 @@ def why_not_cleared(photo: Photo, *, now: datetime | None = None) -> Standing | 
         return Standing(Absence.NO_RELEASE, None)
     return Standing(Absence.OTHER, None)
 
+
+
+def standings(photos) -> dict:
+    """For the approved photos among ``photos`` that ``cleared()`` leaves out: their
+    ``Standing``, by id (My photos shows it instead of "Approved")."""
+    approved = [p for p in photos if p.status == Photo.Status.APPROVED]
+    if not approved:
+        return {}
+    cleared = set(Photo.objects.cleared().filter(pk__in=[p.pk for p in approved])
+                  .values_list("pk", flat=True))
+    now = timezone.now()
+    result = {}
+    for photo in approved:
+        if photo.pk not in cleared:
+            standing = why_not_cleared(photo, now=now)
+            if standing is not None:
+                result[photo.pk] = standing
+    return result

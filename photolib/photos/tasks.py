@@ -97,3 +97,11 @@ def send_rejection_email(photo_id: str) -> bool:
     """Mail the owner of a rejected photo the reviewer's reason (enqueued by
     ``moderation.photo_reject``)."""
     return moderation.photo_rejection_mail(photo_id=photo_id)
+
+
+@shared_task(name=moderation.DECISION_MAIL_TASK, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5)
+def send_decision_email(photo_id: str, action: str) -> bool:
+    """Mail the owner that their photo was approved or taken down (enqueued by
+    ``moderation.photo_approve`` and ``photo_take_down``)."""
+    return moderation.photo_decision_mail(photo_id=photo_id, action=action)

@@ -37,6 +37,7 @@ from photolib.photos import errors, lifecycle, selectors, uploads
 from photolib.photos.forms import ACCEPT, PhotoDetailsForm, UploadForm
 from photolib.photos.keys import RENDITION_KINDS, RENDITIONS, THUMB, safe_stem
 from photolib.photos.models import Photo, Rendition
+from photolib.photos.standing import standings
 from photolib.photos.upload_handler import MaxSizeUploadHandler
 
 UsesOf = Callable[[list[Photo]], dict[Any, list]]
@@ -196,8 +197,9 @@ def mine(request: HttpRequest, uses_of: UsesOf | None = None) -> HttpResponse:
     page = Paginator(selectors.photos_of(request.user), 48).get_page(request.GET.get("page"))
     photos = list(page.object_list)
     uses = uses_of(photos) if uses_of is not None else {}
+    standing = standings(photos)
     rows = [{"photo": p, "has_thumb": selectors.has_rendition(p, THUMB),
-             "uses": uses.get(p.pk, [])} for p in photos]
+             "uses": uses.get(p.pk, []), "standing": standing.get(p.pk)} for p in photos]
     return render(request, "photos/mine.html", {"page": page, "rows": rows})
 
 
