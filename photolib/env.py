@@ -80,3 +80,28 @@ def management_command(argv: list[str] | None = None) -> str:
     if program in {"manage.py", "django-admin"} or Path(argv[0]).parent.name == "django":
         return argv[1]
     return ""
+
+
+def env_rate_limits(defaults: dict[str, str]) -> dict[str, str | None]:
+    """The named abuse limits: ``defaults`` with ``PHOTOLIB_RATE_LIMIT_<NAME>`` overrides
+    (the name upper-cased, ``-`` as ``_``), e.g. ``PHOTOLIB_RATE_LIMIT_PASSWORD_RESET_EMAIL=
+    "3/hour"``. A value is one or more ``limits`` rates separated by ``;`` (``"20/minute;
+    200/hour"``); ``off`` turns that limit off (``None``)."""
+    from limits import parse_many
+
+    found: dict[str, str | None] = {}
+    for name, default in defaults.items():
+        variable = "PHOTOLIB_RATE_LIMIT_" + name.upper().replace("-", "_")
+        value = env_str(variable, default)
+        if value.lower() in {"off", "none", "0"}:
+            found[name] = None
+            continue
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{variable}={value!r} is not a rate: write it as COUNT/PERIOD, e.g. "
+                "'5/hour' or '20/minute;200/hour' (periods: second, minute, hour, day; "
+                "'10/15 minutes' works too), or 'off'.") from exc
+        found[name] = value
+    return found

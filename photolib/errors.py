@@ -28,6 +28,8 @@ class DomainError(Exception):
 
     status_code = 400
     code = "invalid"
+    #: The page that explains it; it gets ``message``, ``status`` and ``error`` (this).
+    template_name = "error.html"
 
     def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None):
         super().__init__(message)
@@ -35,6 +37,10 @@ class DomainError(Exception):
         self.field = field
         if code:
             self.code = code
+
+    def response_headers(self) -> dict[str, str]:
+        """Headers the answer carries besides the body (``Retry-After`` for a 429)."""
+        return {}
 
 
 class DependencyUnavailable(DomainError):
@@ -72,9 +78,15 @@ def wants_json(request: HttpRequest) -> bool:
 
 def error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status_code)
-    return render(request, "error.html", {"message": exc.message, "status": exc.status_code},
-                  status=exc.status_code)
+        response = JsonResponse({"error": exc.code, "message": exc.message},
+                                status=exc.status_code)
+    else:
+        response = render(request, exc.template_name,
+                          {"message": exc.message, "status": exc.status_code, "error": exc},
+                          status=exc.status_code)
+    for name, value in exc.response_headers().items():
+        response[name] = value
+    return response
 
 
 class DomainErrorMiddleware:

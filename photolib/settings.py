@@ -24,6 +24,7 @@ from photolib.env import (
     env_float,
     env_int,
     env_list,
+    env_rate_limits,
     env_str,
     management_command,
 )
@@ -265,6 +266,29 @@ AXES_USERNAME_CALLABLE = "photolib.accounts.lockout.normalised_username"
 # Failed sign-ins from one address, summed over all accounts, within the cool-off.
 PHOTOLIB_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("PHOTOLIB_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_IPWARE_PROXY_COUNT = env_int("PHOTOLIB_PROXY_COUNT", 0) or None
+
+# Abuse limits (photolib/ratelimit.py): each name is an action and what it is counted
+# per: the client address (found as the lockout finds it), the signed-in account, or the
+# target email (lower-cased). A moving window; past the limit the answer is a 429 that
+# says when to retry. Override one with PHOTOLIB_RATE_LIMIT_<NAME>, e.g.
+# PHOTOLIB_RATE_LIMIT_PASSWORD_RESET_EMAIL="3/hour", or "off".
+PHOTOLIB_RATE_LIMITS = env_rate_limits({
+    "sign-up-address": "10/hour",
+    "sign-up-email": "3/hour",
+    "resend-verification-account": "3/hour",
+    "resend-verification-address": "10/hour",
+    "password-reset-address": "10/hour",
+    "password-reset-email": "3/hour",
+    "upload-account": "30/minute;300/hour",
+    "download-account": "60/hour",
+})
+# Where the counts live: memory:// is per process (development, tests); production uses
+# Redis (redis://host:6379/N), so every web process shares one count.
+PHOTOLIB_RATE_LIMIT_STORAGE = env_str("PHOTOLIB_RATE_LIMIT_STORAGE", "memory://")
+if not PHOTOLIB_RATE_LIMIT_STORAGE.startswith(("memory://", "redis://", "rediss://")):
+    raise ImproperlyConfigured(
+        f"PHOTOLIB_RATE_LIMIT_STORAGE={PHOTOLIB_RATE_LIMIT_STORAGE!r}: use memory:// (one "
+        "process) or redis://HOST:6379/N (rediss:// with TLS).")
 
 # --- Storage --------------------------------------------------------------
 STORAGE_BACKEND = env_choice("PHOTOLIB_STORAGE", ("filesystem", "s3"), "filesystem")

@@ -91,6 +91,20 @@ def _celery_eager() -> None:
     app.conf.task_default_queue = TEST_QUEUE
 
 
+# --- Abuse limits: every test starts with no counts --------------------------
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_reset() -> Iterator[None]:
+    """Forget the abuse-limit counts (the per-process memory:// store) before and after each
+    test, so one test's requests from 127.0.0.1 never limit another's."""
+    from photolib import ratelimit
+
+    ratelimit.reset()
+    yield
+    ratelimit.reset()
+
+
 # --- Storage: a private temporary folder per test, unless S3 is asked for ---
 
 

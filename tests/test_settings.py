@@ -19,6 +19,7 @@ PRODUCTION = {
     "EMAIL_HOST": "smtp.example.org",
     "DATABASE_URL": "postgres://photolib@db.example.org:5432/photolib",
     "CELERY_BROKER_URL": "redis://redis.example.org:6379/0",
+    "PHOTOLIB_RATE_LIMIT_STORAGE": "redis://redis.example.org:6379/2",
     "PHOTOLIB_STORAGE": "s3",
     "PHOTOLIB_S3_BUCKET": "city-photos",
     "PHOTOLIB_S3_REGION": "eu-central-1",
@@ -41,6 +42,20 @@ def test_check_deploy_reports_zero_issues_in_the_production_profile():
     result = run_manage(PRODUCTION, "check", "--deploy", "--fail-level", "DEBUG")
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_when_abuse_limits_are_counted_per_process():
+    env = {k: v for k, v in PRODUCTION.items() if k != "PHOTOLIB_RATE_LIMIT_STORAGE"}
+    result = run_manage(env, "check", "--deploy")
+    output = result.stderr + result.stdout
+    assert "photolib.W010" in output and "PHOTOLIB_RATE_LIMIT_STORAGE=redis://" in output
+
+
+def test_an_unknown_rate_limit_store_or_rate_refuses_to_start():
+    result = run_manage({**PRODUCTION, "PHOTOLIB_RATE_LIMIT_STORAGE": "memcached://x"}, "check")
+    assert result.returncode != 0 and "PHOTOLIB_RATE_LIMIT_STORAGE" in result.stderr
+    result = run_manage({**PRODUCTION, "PHOTOLIB_RATE_LIMIT_DOWNLOAD_ACCOUNT": "many"}, "check")
+    assert result.returncode != 0 and "PHOTOLIB_RATE_LIMIT_DOWNLOAD_ACCOUNT" in result.stderr
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST",

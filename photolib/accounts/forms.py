@@ -23,13 +23,12 @@ class SignUpForm(BaseUserCreationForm):
         self.fields["email"].widget.attrs.update(autocomplete="email", autofocus=True)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email address already exists. "
-                "Sign in, or reset your password if you forgot it."
-            )
-        return email
+        return self.cleaned_data["email"].strip().lower()
+
+    def validate_unique(self) -> None:
+        """Not here: an error saying the address is taken would tell anyone whether it is
+        registered. ``services.user_sign_up`` mails the account's owner instead, and the
+        page answers as for a new account."""
 
 
 class LoginForm(AuthenticationForm):

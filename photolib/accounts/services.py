@@ -10,9 +10,10 @@ from __future__ import annotations
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from photolib.accounts.tokens import (
 from photolib.celery import enqueue
 
 SEND_VERIFICATION_TASK = "photolib.accounts.tasks.send_verification_email"
+SEND_SIGN_UP_ATTEMPT_TASK = "photolib.accounts.tasks.send_sign_up_attempt_email"
 
 
 class AlreadyVerified(VerificationError):
@@ -42,6 +44,9 @@ def verification_url(user: User) -> str:
 
 
 def send_verification_email(*, user: User) -> None:
+    """The verification link. The mail holds only our own words, the address and the link:
+    nothing the person who signed up typed (a display name could be anyone's words sent to
+    a stranger's inbox under our name)."""
     context = {"user": user, "url": verification_url(user), "site_url": settings.SITE_URL,
                "max_days": settings.EMAIL_VERIFICATION_MAX_AGE.days}
     send_mail(
@@ -52,20 +57,48 @@ def send_verification_email(*, user: User) -> None:
     )
 
 
-@transaction.atomic
-def user_sign_up(*, email: str, password: str, display_name: str, credit_name: str) -> User:
-    """Create a resident account (unverified) and email the verification link.
-
-    The email goes out from a task enqueued in the same transaction (the outbox), sent once
-    the row is committed.
-    """
-    user = User.objects.create_user(
-        email=email, password=password, display_name=display_name,
-        credit_name=credit_name or display_name,
+def send_sign_up_attempt_email(*, user: User) -> None:
+    """Tell the owner of an existing account that someone tried to sign up with its
+    address; like the verification mail, it holds nothing the requester typed."""
+    context = {"user": user, "site_url": settings.SITE_URL}
+    send_mail(
+        subject="Someone tried to sign up with your address at the community photo library",
+        message=render_to_string("accounts/email/sign_up_attempt.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
     )
-    user.groups.add(Group.objects.get(name=roles.RESIDENT))
-    enqueue(SEND_VERIFICATION_TASK, user.pk)
-    return user
+
+
+@transaction.atomic
+def user_sign_up(*, email: str, password: str, display_name: str,
+                 credit_name: str) -> User | None:
+    """Create a resident account (unverified) and email the verification link; return it.
+
+    When an account already uses the address (in any letter case), nothing is created or
+    changed: its owner is mailed that someone tried to sign up, and the result is ``None``.
+    The caller answers both cases the same way, so sign-up does not tell a stranger
+    whether an address is registered. Either mail goes out from a task enqueued in the same
+    transaction (the outbox), sent once it commits.
+    """
+    email = email.strip().lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():  # a savepoint: a sign-up racing this one may win
+                user = User.objects.create_user(
+                    email=email, password=password, display_name=display_name,
+                    credit_name=credit_name or display_name,
+                )
+        except IntegrityError:
+            existing = User.objects.get(email__iexact=email)
+        else:
+            user.groups.add(Group.objects.get(name=roles.RESIDENT))
+            enqueue(SEND_VERIFICATION_TASK, user.pk)
+            return user
+    # Hash the password all the same, so this answer takes as long as a new account's.
+    make_password(password)
+    enqueue(SEND_SIGN_UP_ATTEMPT_TASK, existing.pk)
+    return None
 
 
 @transaction.atomic

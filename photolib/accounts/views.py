@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from photolib import ratelimit
 from photolib.accounts import services
 from photolib.accounts.forms import LoginForm, ProfileForm, SignUpForm
 from photolib.accounts.tokens import ExpiredLink, VerificationError
@@ -24,13 +25,17 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.user_sign_up(
-            email=form.cleaned_data["email"],
+        email = form.cleaned_data["email"]
+        ratelimit.enforce("sign-up", address=ratelimit.client_address(request), email=email)
+        # The same page whether the address was new (a verification link went out) or
+        # already had an account (its owner was told): sign-up does not reveal which.
+        services.user_sign_up(
+            email=email,
             password=form.cleaned_data["password1"],
             display_name=form.cleaned_data["display_name"],
             credit_name=form.cleaned_data.get("credit_name") or "",
         )
-        return render(request, "accounts/sign_up_done.html", {"email": user.email})
+        return render(request, "accounts/sign_up_done.html", {"email": email})
     return render(request, "accounts/sign_up.html", {"form": form})
 
 
@@ -51,11 +56,23 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def resend_verification(request: HttpRequest) -> HttpResponse:
+    ratelimit.enforce("resend-verification", address=ratelimit.client_address(request),
+                      account=request.user.pk)
     if not services.user_resend_verification(user=request.user):
         messages.info(request, "Your email address is already verified.")
     else:
         messages.success(request, f"We sent a new verification link to {request.user.email}.")
     return redirect("accounts:profile")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page with abuse limits per client address and per target email
+    (counted whether or not an account uses it, so the limit reveals nothing either)."""
+
+    def form_valid(self, form):
+        ratelimit.enforce("password-reset", address=ratelimit.client_address(self.request),
+                          email=form.cleaned_data["email"])
+        return super().form_valid(form)
 
 
 class LoginView(auth_views.LoginView):

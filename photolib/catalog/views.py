@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from photolib import ratelimit
 from photolib.catalog import recall, search, services
 from photolib.catalog.errors import DownloadRefused, FileMissing, FileUnavailable, NotInCatalog
 from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm
@@ -123,6 +124,7 @@ def download(request: HttpRequest, photo_id) -> HttpResponse:
     photo = _cleared_or_404(photo_id)
     if request.method != "POST":
         return redirect("catalog:photo", photo_id=photo.pk)
+    ratelimit.enforce("download", account=request.user.pk)
     form = DownloadForm(request.POST, permitted_uses=photo.agreement_version.permitted_uses)
     error = None
     if form.is_valid():
@@ -217,6 +219,7 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
     and is logged; photos whose agreement does not permit the use are left out and
     named in README.txt."""
     collection = _own_collection(request, pk)
+    ratelimit.enforce("download", account=request.user.pk)  # the whole ZIP is one
     form = DownloadForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a rendition and a use, and name the campaign.")

@@ -29,8 +29,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from photolib import ratelimit
 from photolib.consent.services import RequestContext
-from photolib.errors import wants_json
+from photolib.errors import error_response, wants_json
 from photolib.files import serve
 from photolib.http import client_ip, user_agent
 from photolib.photos import errors, lifecycle, selectors, uploads
@@ -79,6 +80,12 @@ def upload(request: HttpRequest) -> HttpResponse:
     """The upload page (GET) and the upload itself (POST: one or more files)."""
     limiter = MaxSizeUploadHandler(request, max_bytes=settings.PHOTOLIB_MAX_UPLOAD_BYTES)
     if request.method == "POST":
+        # Every attempt counts, refused ones too, and before a byte of the body is read:
+        # a flood is turned away without costing us its upload.
+        try:
+            ratelimit.enforce("upload", account=request.user.pk)
+        except ratelimit.RateLimited as exc:
+            return _rate_limited(request, exc)
         # Must precede any access to request.POST/FILES (the CSRF check reads them).
         request.upload_handlers.insert(0, limiter)
         try:
@@ -93,6 +100,19 @@ def upload(request: HttpRequest) -> HttpResponse:
             return _bad_request(request, "The upload was interrupted. Please try again.",
                                 code="interrupted")
     return _upload(request, limiter)
+
+
+def _rate_limited(request: HttpRequest, exc: ratelimit.RateLimited) -> HttpResponse:
+    """The 429 in the upload script's JSON shape (it shows ``error`` next to the file), or
+    the plain rate-limit page. The request body is never read."""
+    if wants_json(request):
+        response = JsonResponse({"error": exc.message, "code": exc.code, "field": None,
+                                 "file": "", "retry_after": exc.retry_after},
+                                status=exc.status_code)
+    else:
+        response = error_response(request, exc)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _bad_request(request: HttpRequest, message: str, *, code: str) -> HttpResponse:

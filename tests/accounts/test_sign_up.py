@@ -78,11 +78,19 @@ def test_bad_sign_up_shows_form_errors_and_creates_nothing(client, change, field
     assert mail.outbox == []
 
 
-def test_taken_email_is_a_form_error_whatever_its_case(client):
+def test_taken_email_whatever_its_case_changes_nothing_and_tells_the_owner(
+        client, django_capture_on_commit_callbacks):
+    """Not a form error: that would tell anyone whether the address is registered
+    (issue 12, item 7). The page is the one a new address gets; the owner gets a note."""
     User.objects.create_user(email="ana.silva@example.org", password="x" * 12, display_name="A")
-    response = client.post(reverse("accounts:sign_up"), {**GOOD, "email": "ANA.SILVA@example.org"})
-    assert "already exists" in " ".join(response.context["form"].errors["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:sign_up"),
+                               {**GOOD, "email": "ANA.SILVA@example.org"})
+    assert response.status_code == 200 and "Check your email" in response.content.decode()
     assert User.objects.count() == 1
+    assert User.objects.get().display_name == "A"
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana.silva@example.org"]
+    assert "Someone tried to sign up" in mail.outbox[0].body
 
 
 @pytest.fixture
