@@ -430,6 +430,8 @@ PHOTOLIB_PERIODIC_JOBS = {
     # Recall (photolib/catalog/recall.py): catches licence terms that end and anything an
     # on-event scan missed; notices go out once whatever the schedule.
     "recall": {"run": "photolib.catalog.recall.recall_periodic", "every": 300},
+    # Renewal offers to residents whose photos' terms end within PHOTOLIB_EXPIRY_NOTICE_DAYS.
+    "expiry-reminders": {"run": "photolib.photos.expiry.expiry_reminders", "every": 3600},
 }
 CELERY_BEAT_SCHEDULE = beat_schedule(PHOTOLIB_PERIODIC_JOBS)
 # The outbox: unsent messages younger than this are still being delivered on commit; sent
@@ -438,6 +440,9 @@ PHOTOLIB_OUTBOX_RETRY_SECONDS = env_int("PHOTOLIB_OUTBOX_RETRY_SECONDS", 30)
 PHOTOLIB_OUTBOX_KEEP_DAYS = env_int("PHOTOLIB_OUTBOX_KEEP_DAYS", 7)
 
 # --- Catalog --------------------------------------------------------------
+# Days before a photo's licence term ends that its owner is offered a renewal by mail and
+# marketing sees "expires on …" (photolib/photos/expiry.py).
+PHOTOLIB_EXPIRY_NOTICE_DAYS = env_int("PHOTOLIB_EXPIRY_NOTICE_DAYS", 30)
 # Email a resident the first time the city uses one of their photos.
 PHOTOLIB_NOTIFY_FIRST_USE = env_bool("PHOTOLIB_NOTIFY_FIRST_USE", default=True)
 

@@ -10,14 +10,14 @@ class JoinForm(forms.Form):
 
     version_id = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, version: AgreementVersion, **kwargs):
+    def __init__(self, *args, version: AgreementVersion, verb: str = "join", **kwargs):
         super().__init__(*args, **kwargs)
         self.version = version
         self.fields["version_id"].initial = version.pk
         for index, statement in enumerate(version.statements):
             self.fields[f"statement_{index}"] = forms.BooleanField(
                 label=statement, required=True, initial=False,
-                error_messages={"required": "Tick this statement to join: it is required."},
+                error_messages={"required": f"Tick this statement to {verb}: it is required."},
             )
 
     def affirmed(self) -> list[str]:

@@ -48,6 +48,9 @@ class CollectionMethod(models.TextChoices):
     REACCEPT_FORM = "reaccept_form", (
         "Re-acceptance form: a member shown the new agreement version in full, each of its "
         "statements ticked separately")
+    RENEWAL_FORM = "renewal_form", (
+        "Renewal form: a member shown the current agreement version in full and the photos "
+        "whose term it renews, each of its statements ticked separately")
     WITHDRAW_BUTTON = "withdraw_button", (
         "Withdrawal page: “Withdraw consent” button pressed on a page that states the effect")
     PHOTO_WITHDRAW_BUTTON = "photo_withdraw_button", (

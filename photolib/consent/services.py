@@ -46,6 +46,7 @@ class RequestContext:
 METHODS_FOR_ACTION: dict[str, frozenset[str]] = {
     ConsentRecord.Action.GRANT: frozenset({CollectionMethod.JOIN_FORM,
                                            CollectionMethod.REACCEPT_FORM,
+                                           CollectionMethod.RENEWAL_FORM,
                                            CollectionMethod.SEED}),
     ConsentRecord.Action.WITHDRAW: frozenset({CollectionMethod.WITHDRAW_BUTTON,
                                               CollectionMethod.ERASURE,
@@ -177,6 +178,37 @@ def consent_grant(
                            action=ConsentRecord.Action.GRANT,
                            statements=list(current.statements), method=method,
                            context=context)
+    _send_receipt_on_commit(record)
+    return record
+
+
+@transaction.atomic
+def consent_renew(*, user: User, group: CommunityGroup, version_id: int | str | None,
+                  statements_affirmed: list[str], context: RequestContext) -> ConsentRecord:
+    """Record that a member accepts ``group``'s current agreement again to renew the term of
+    some of their photos (``photos.lifecycle.photos_renew`` names them and calls this in its
+    transaction); return the GRANT, collected by ``RENEWAL_FORM``. Unlike joining, a member
+    already under the current version may renew: each renewal is its own record, with its
+    own time, from which the new term runs. Raises ``NotVerified``, ``NotMember`` (not a
+    member: join again instead), ``NotCurrentVersion`` or ``StatementsMissing``; nothing is
+    recorded then."""
+    if not user.is_verified:
+        raise errors.NotVerified("Confirm your email address before renewing.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not membership(user, group).is_member:
+        raise errors.NotMember(f"You are no longer a member of {group}: join it again to "
+                               "share photos with it.")
+    current = group.current_version()
+    if current is None or str(version_id) != str(current.pk):
+        raise errors.NotCurrentVersion(
+            "The agreement you accepted is not this group's current version; read the "
+            "current version and accept it instead.")
+    if sorted(statements_affirmed) != sorted(current.statements):
+        raise errors.StatementsMissing("Tick every statement to renew: each one is required.")
+    record = ledger_append(user=user, group=group, version=current,
+                           action=ConsentRecord.Action.GRANT,
+                           statements=list(current.statements),
+                           method=CollectionMethod.RENEWAL_FORM, context=context)
     _send_receipt_on_commit(record)
     return record
 

@@ -7,6 +7,7 @@ place: every marketing surface starts from it.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -113,6 +114,9 @@ class Photo(models.Model):
                                           related_name="photos")
     rights_expire_at = models.DateTimeField(
         null=True, blank=True, help_text="Grant time plus the agreement's term; empty: perpetual.")
+    expiry_reminded_for = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="The end of term the owner was last reminded of (one reminder per term).")
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING,
                               db_index=True)
@@ -193,6 +197,15 @@ class Photo(models.Model):
         return self.title or str(self.id)
 
     @property
+    def expires_soon(self):
+        """The end of its term when that is within ``PHOTOLIB_EXPIRY_NOTICE_DAYS`` (marketing
+        sees "expires on …"); None otherwise."""
+        if self.rights_expire_at is None:
+            return None
+        window = timezone.now() + timedelta(days=settings.PHOTOLIB_EXPIRY_NOTICE_DAYS)
+        return self.rights_expire_at if self.rights_expire_at <= window else None
+
+    @property
     def shape(self) -> str:
         if not self.width or not self.height:
             return ""
@@ -268,6 +281,7 @@ class ModerationEvent(models.Model):
         DELETE = "delete", "Deleted by the resident"
         HOLD = "hold", "Kept for legal defence"
         PURGE = "purge", "Deleted by a retention rule"
+        RENEW = "renew", "Term renewed by the resident"
 
     photo_id_value = models.UUIDField(db_index=True, help_text="Kept even if the photo is gone.")
     photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL,

@@ -16,7 +16,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from photolib.photos import ingest, moderation
+from photolib.photos import expiry, ingest, moderation
 from photolib.photos.pipeline import TRANSIENT_ERRORS
 from photolib.photos.uploads import INGEST_TASK
 
@@ -105,3 +105,10 @@ def send_decision_email(photo_id: str, action: str) -> bool:
     """Mail the owner that their photo was approved or taken down (enqueued by
     ``moderation.photo_approve`` and ``photo_take_down``)."""
     return moderation.photo_decision_mail(photo_id=photo_id, action=action)
+
+
+@shared_task(name=expiry.REMINDER_MAIL_TASK, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5)
+def send_expiry_reminder(owner_id: int, photo_ids: list[str]) -> bool:
+    """Offer the owner a renewal for photos whose term ends soon (``expiry_reminders``)."""
+    return expiry.expiry_reminder_mail(owner_id=owner_id, photo_ids=photo_ids)

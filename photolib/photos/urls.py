@@ -17,6 +17,7 @@ def patterns(*, uses_of: views.UsesOf | None = None) -> tuple[list, str]:
     return [
         path("photos/upload/", views.upload, name="upload"),
         path("photos/mine/", views.mine, {"uses_of": uses_of}, name="mine"),
+        path("photos/renew/", views.renew, name="renew"),
         path("photos/<uuid:photo_id>/edit/", views.edit, name="edit"),
         path("photos/<uuid:photo_id>/delete/", views.delete, {"uses_of": uses_of},
              name="delete"),

@@ -26,15 +26,18 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from photolib import ratelimit
+from photolib.consent.errors import ConsentError
+from photolib.consent.forms import JoinForm
 from photolib.consent.services import RequestContext
 from photolib.errors import error_response, wants_json
 from photolib.files import serve
 from photolib.http import client_ip, user_agent
-from photolib.photos import errors, lifecycle, selectors, uploads
+from photolib.photos import errors, expiry, lifecycle, selectors, uploads
 from photolib.photos.forms import ACCEPT, PhotoDetailsForm, UploadForm
 from photolib.photos.keys import RENDITION_KINDS, RENDITIONS, THUMB, safe_stem
 from photolib.photos.models import Photo, Rendition
@@ -324,3 +327,48 @@ def rendition(request: HttpRequest, photo_id: uuid.UUID, kind: str) -> HttpRespo
         raise Http404("No such image.")
     return serve(RENDITIONS, item.storage_key, content_type=item.content_type,
                  filename=f"{safe_stem(photo.title)}-{kind}.{spec.extension}")
+
+
+# --- Renewal ----------------------------------------------------------------------------
+
+@login_required
+@permission_required("accounts.contribute", raise_exception=True)
+def renew(request: HttpRequest) -> HttpResponse:
+    """Photos whose licence term ends soon (or has ended), by group, each group with its
+    current agreement in full and its statements to tick; a POST renews the photos ticked
+    in one group (``expiry.photos_renew``)."""
+    photos = expiry.renewable(request.user)
+    by_group: dict[int, list[Photo]] = {}
+    for photo in photos:
+        by_group.setdefault(photo.group_id, []).append(photo)
+    posted_group = request.POST.get("group") if request.method == "POST" else None
+    sections, status = [], 200
+    for group_id, items in by_group.items():
+        group = items[0].group
+        version = group.current_version()
+        if version is None:
+            continue
+        data = request.POST if posted_group == str(group_id) else None
+        form = JoinForm(data, version=version, verb="renew", prefix=f"g{group_id}")
+        chosen = set(request.POST.getlist("photo_id")) if data else {str(p.pk) for p in items}
+        if data is not None:
+            if form.is_valid():
+                try:
+                    renewed = expiry.photos_renew(
+                        owner=request.user, group=group, photo_ids=chosen,
+                        version_id=form.cleaned_data["version_id"],
+                        statements_affirmed=form.affirmed(),
+                        context=RequestContext(ip_address=client_ip(request),
+                                               user_agent=user_agent(request)))
+                except (errors.PhotoError, ConsentError) as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(request, f"Renewed {len(renewed)} photo"
+                                              f"{'s' if len(renewed) != 1 else ''} under "
+                                              f"{group.name}'s current agreement.")
+                    return redirect("photos:mine")
+            status = 400
+        sections.append({"group": group, "version": version, "photos": items,
+                         "form": form, "chosen": chosen})
+    return render(request, "photos/renew.html", {"sections": sections, "now": timezone.now()},
+                  status=status)
