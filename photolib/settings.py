@@ -432,6 +432,7 @@ PHOTOLIB_PERIODIC_JOBS = {
     "recall": {"run": "photolib.catalog.recall.recall_periodic", "every": 300},
     # Renewal offers to residents whose photos' terms end within PHOTOLIB_EXPIRY_NOTICE_DAYS.
     "expiry-reminders": {"run": "photolib.photos.expiry.expiry_reminders", "every": 3600},
+    "use-digest": {"run": "photolib.catalog.digest.use_digest", "every": 3600},
 }
 CELERY_BEAT_SCHEDULE = beat_schedule(PHOTOLIB_PERIODIC_JOBS)
 # The outbox: unsent messages younger than this are still being delivered on commit; sent
@@ -445,6 +446,9 @@ PHOTOLIB_OUTBOX_KEEP_DAYS = env_int("PHOTOLIB_OUTBOX_KEEP_DAYS", 7)
 PHOTOLIB_EXPIRY_NOTICE_DAYS = env_int("PHOTOLIB_EXPIRY_NOTICE_DAYS", 30)
 # Email a resident the first time the city uses one of their photos.
 PHOTOLIB_NOTIFY_FIRST_USE = env_bool("PHOTOLIB_NOTIFY_FIRST_USE", default=True)
+# Every later use reaches the photo's owner in a digest, at most once per this many days
+# (photolib/catalog/digest.py); 0 turns it off.
+PHOTOLIB_USE_DIGEST_DAYS = env_int("PHOTOLIB_USE_DIGEST_DAYS", 7)
 
 # --- Retention (the residents' data rights; ``manage.py apply_retention``) -------
 def _days(name: str, default: int) -> int:

@@ -112,6 +112,9 @@ class Download(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     file_key = models.CharField(max_length=512, blank=True,
                                 help_text="The copy handed out, in the downloads storage.")
+    owner_told_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the photo's owner was told of this use (the "
+                                         "first-use mail or the weekly digest).")
 
     class Meta:
         ordering = ["-at"]

@@ -266,6 +266,13 @@ def recall_on_removal(photo: Photo) -> None:
 # --- notices -----------------------------------------------------------------
 
 
+def _rendition_label(code: str) -> str:
+    try:
+        return str(Download.Rendition(code).label)
+    except ValueError:
+        return code
+
+
 def notice_subject(notice: RecallNotice) -> str:
     listing = notice.listing
     name = f"“{listing.title}”" if listing.title else "A photo you hold"
@@ -282,7 +289,7 @@ def notice_lines(notice: RecallNotice) -> list[str]:
     if notice.downloads:
         lines.append("Your downloads of it:")
         lines += [f"- {d['at'][:10]}: {d['use_label']}, campaign “{d['campaign']}” "
-                  f"({d['rendition']})" for d in notice.downloads]
+                  f"({_rendition_label(d['rendition'])})" for d in notice.downloads]
     if notice.collections:
         lines.append("Your collections that hold it: "
                      + ", ".join(f"“{c}”" for c in notice.collections) + ".")

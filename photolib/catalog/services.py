@@ -18,6 +18,7 @@ from django.core.files.storage import storages
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 import media_ingest
 from photolib.accounts.models import User
@@ -152,10 +153,12 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
             # Re-checked under a row lock: a withdrawal committed meanwhile wins.
             photo = Photo.objects.cleared().select_for_update(of=("self",)).get(pk=photo.pk)
             first_use = not Download.objects.filter(photo=photo).exists()
+            told = first_use and settings.PHOTOLIB_NOTIFY_FIRST_USE
             download = Download.objects.create(
                 photo=photo, user=user, rendition=rendition, use=use, campaign=campaign[:200],
                 consent_record_id=photo.consent_record_id,
-                agreement_version_id=photo.agreement_version_id, collection=collection)
+                agreement_version_id=photo.agreement_version_id, collection=collection,
+                owner_told_at=timezone.now() if told else None)  # else: the weekly digest
             try:
                 name = storage.save(f"{download.pk}/{filename}", ContentFile(data))
             except TRANSIENT_ERRORS as exc:

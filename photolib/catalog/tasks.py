@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from photolib.catalog import recall, services
+from photolib.catalog import digest, recall, services
 
 
 @shared_task(name=services.FIRST_USE_MAIL_TASK, autoretry_for=(OSError,), retry_backoff=True,
@@ -22,3 +22,9 @@ def send_recall_email(notice_id: int) -> bool:
 @shared_task(name=recall.RECALL_SCAN_TASK)
 def recall_scan_photos(photo_ids: list[str]) -> str:
     return recall.recall_scan(photo_ids)
+
+
+@shared_task(name=digest.DIGEST_MAIL_TASK, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5)
+def send_use_digest(owner_id: int, download_ids: list[str]) -> bool:
+    return digest.use_digest_mail(owner_id=owner_id, download_ids=download_ids)

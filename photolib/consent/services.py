@@ -148,6 +148,8 @@ def consent_grant(
     the person joined or withdrew meanwhile). Nothing is recorded then.
     ``ValueError`` for a method no grant may state.
     """
+    if method == CollectionMethod.RENEWAL_FORM:  # only consent_renew collects renewals
+        raise ValueError("collection method renewal_form does not fit a join")
     if not user.is_verified:
         raise errors.NotVerified("Confirm your email address before joining a group.")
     user = User.objects.select_for_update().get(pk=user.pk)  # one join at a time per person

@@ -48,7 +48,7 @@ def test_the_demo_seed_says_a_script_recorded_it(db):
 
 
 def test_every_method_has_a_label_and_the_label_function_agrees():
-    assert len(CollectionMethod.values) == len(set(CollectionMethod.labels)) == 6
+    assert len(CollectionMethod.values) == len(set(CollectionMethod.labels)) == 7
     for value, label in CollectionMethod.choices:
         assert collection_method_label(value) == label
         assert label and label != value
@@ -60,6 +60,11 @@ def test_a_method_that_does_not_fit_is_refused_and_nothing_is_recorded(group, re
         services.consent_grant(user=resident, group=group, version_id=version.pk,
                                statements_affirmed=version.statements,
                                method=CollectionMethod.WITHDRAW_BUTTON,
+                               context=services.RequestContext())
+    with pytest.raises(ValueError, match="does not fit"):  # renewals have their own service
+        services.consent_grant(user=resident, group=group, version_id=version.pk,
+                               statements_affirmed=version.statements,
+                               method=CollectionMethod.RENEWAL_FORM,
                                context=services.RequestContext())
     with pytest.raises(errors.MembershipChanged):  # a newcomer was not re-accepting
         services.consent_grant(user=resident, group=group, version_id=version.pk,

@@ -211,7 +211,7 @@ def ordered(qs: QuerySet[SearchDocument], f: Filters, *,
 
 # What the result grid shows of a photo (templates/catalog/_grid.html); the rest of the
 # row (EXIF, the search document, ...) stays in the database.
-GRID_FIELDS = ("title", "width", "height", "group", "group__name", "owner",
+GRID_FIELDS = ("title", "width", "height", "rights_expire_at", "group", "group__name", "owner",
                "owner__credit_name", "owner__display_name")
 
 
