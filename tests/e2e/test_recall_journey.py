@@ -127,6 +127,7 @@ def test_withdrawal_reaches_the_officer_who_downloaded_and_collected_it(page, re
     # The collection keeps the photo as a placeholder with the reason.
     page.goto(collection_url)
     assert page.locator(".collection-count").inner_text() == "0 usable of 1"
+    assert page.get_by_text("No photos.").count() == 0  # it holds one, just not usable
     placeholder = page.locator(f'.photo-tile.gone[data-photo="{photo.pk}"]')
     assert TITLE in placeholder.inner_text()
     assert "withdrawn by the photographer" in placeholder.inner_text()
