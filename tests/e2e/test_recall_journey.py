@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from photolib.catalog.models import Download, RecallNotice
+from photolib.consent.models import CommunityGroup
 from photolib.photos import moderation
 from photolib.photos.models import Photo
 from tests.catalog.conftest import upload
@@ -36,8 +37,6 @@ def test_withdrawal_reaches_the_officer_who_downloaded_and_collected_it(page, re
                                                                           tmp_path, mailoutbox):
     # A cleared photo, through the real services: the resident uploads (ingest runs
     # eagerly once the upload commits), a reviewer approves.
-    from photolib.consent.models import CommunityGroup
-
     group = CommunityGroup.objects.get(slug="city-community-photos")
     reviewer = make_user("rita@example.org", role="reviewer")
     officer = make_user("mark@example.org", role="marketing")
