@@ -278,6 +278,12 @@ class _PillowExif:
             warnings.append(f"Pillow: {item.message}"[:200])
 
     def _read(self, image: Image.Image) -> None:
+        if image.format == "PNG" and "exif" not in image.info:
+            # Pillow decodes a whole PNG to look for an eXIf chunk after the image data. A
+            # failure there is damaged image data, not bad metadata: it must propagate (the
+            # pipeline's guard refuses the file). Swallowed, it left a half-decoded image that
+            # a second load() returned as complete, with part of its pixels black.
+            image.load()
         try:
             exif = image.getexif()
             self._base = dict(exif)

@@ -12,7 +12,10 @@ Safety rules, in order:
 3. Every Pillow call runs inside :func:`pillow_guard`, which escalates
    ``DecompressionBombWarning`` to an error for the duration of the call and converts every
    exception a hostile file can provoke into an :class:`~media_ingest.errors.IngestError`.
-   ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never touched: truncated files are refused.
+   ``ImageFile.LOAD_TRUNCATED_IMAGES`` stays off (the guard turns it off if anything else in
+   the process turned it on): truncated files are refused.
+4. :mod:`media_ingest.integrity` checks what Pillow's decoders let through (PNG CRCs, JPEG
+   entropy-data warnings); :func:`media_ingest.pipeline.process` runs it before rendering.
 
 ``warnings.catch_warnings`` is process-global state, as Python's docs warn: run renders in
 worker processes (Celery's default prefork pool), not in many threads of one process.
@@ -36,7 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import BinaryIO, TypeVar
 
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from .errors import CorruptImage, IngestError, TooManyPixels
 from .limits import DEFAULT_LIMITS, Limits, check_pixels, too_many_frames
@@ -118,6 +121,11 @@ def pillow_guard(
       exception class and message in ``detail``.
     - Other Python warnings raised meanwhile are appended to ``collected`` (text only).
     """
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        # Process-global: something else in this process turned it on. With it on, Pillow
+        # returns truncated images as complete; ingest never accepts that.
+        logger.warning("PIL.ImageFile.LOAD_TRUNCATED_IMAGES was on; media_ingest turns it off")
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("ignore", ResourceWarning)
