@@ -62,3 +62,11 @@ class CorruptImage(IngestError):
         "This image appears to be damaged or incomplete and could not be read. "
         "Please try exporting or saving it again."
     )
+
+
+class TooMuchMemory(TooManyPixels):
+    """Decoding would need more memory than ``Limits.max_decoded_bytes``: refused from the
+    headers, before decoding."""
+
+    code = "too_much_memory"
+    default_reason = "This image would need too much memory to process."

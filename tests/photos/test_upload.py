@@ -152,6 +152,14 @@ def test_byte_and_pixel_limits_come_from_settings(upload, settings, _file_storag
     _nothing_created(_file_storage)
 
 
+def test_the_decoded_memory_limit_comes_from_settings(upload, settings, _file_storage):
+    settings.PHOTOLIB_MAX_DECODED_BYTES = 1_000_000  # an 800 x 600 JPEG decodes to 1.9 MB
+    with pytest.raises(errors.FileRefused, match="of memory once decoded") as refused:
+        upload(jpeg_upload(size=(800, 600)))
+    assert (refused.value.code, refused.value.status_code) == ("too_much_memory", 422)
+    _nothing_created(_file_storage)
+
+
 @pytest.mark.parametrize("who", ["unverified", "not_member", "marketing", "withdrawn",
                                  "old_version", "inactive"])
 def test_only_verified_residents_with_a_current_grant_may_upload(make_user, group, upload,
