@@ -62,8 +62,8 @@ RESAMPLE = Image.Resampling.LANCZOS
 MAX_ICC_BYTES = 4 * 1024 * 1024
 MAX_PNG_CHUNKS = 500_000
 MAX_COLLECTED_WARNINGS = 20
-#: Source pixels per strip in :func:`_shrink_and_normalise` (a 4 MP RGBA strip is 16 MB).
-STRIP_PIXELS = 4_000_000
+#: Source pixels per strip in :func:`_shrink_and_normalise` (a 1 MP RGBA strip is 4 MB).
+STRIP_PIXELS = 1_000_000
 
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
