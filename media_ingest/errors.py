@@ -11,7 +11,7 @@ status with ``reason`` in the ingest task.
 
 from __future__ import annotations
 
-ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP, HEIC/HEIF, TIFF"
+ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP, HEIC/HEIF, AVIF, TIFF"
 
 
 class IngestError(Exception):

@@ -38,7 +38,7 @@ RAW_MAX_TAGS = 300
 RAW_MAX_VALUE_CHARS = 256
 _SKIP_RAW_KEYS = frozenset({"JPEGThumbnail", "TIFFThumbnail", "Filename", "EXIF MakerNote"})
 
-_PILLOW_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "TIFF")  # MPO opens via JPEG
+_PILLOW_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF")  # MPO opens via JPEG
 _IFD_EXIF = 0x8769
 _IFD_GPS = 0x8825
 

@@ -282,7 +282,7 @@ def _check_frames(image: Image.Image, fileobj: BinaryIO, limits: Limits) -> None
                 raise too_many_frames(limits)
             _check_frame(image, limits, frame)
         image.seek(0)
-    elif fmt in ("MPO", "HEIF"):
+    elif fmt in ("MPO", "HEIF", "AVIF"):
         n_frames = int(getattr(image, "n_frames", 1))
         if n_frames > limits.max_frames:
             raise too_many_frames(limits)

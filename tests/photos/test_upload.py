@@ -134,7 +134,7 @@ def test_other_formats_are_refused_naming_the_accepted_ones(upload, _file_storag
     with pytest.raises(errors.FileRefused) as refused:
         upload(SimpleUploadedFile("photo.jpg", content, content_type="image/jpeg"))
     assert reason in str(refused.value)
-    assert "JPEG, PNG, WebP, HEIC/HEIF, TIFF" in str(refused.value)
+    assert "JPEG, PNG, WebP, HEIC/HEIF, AVIF, TIFF" in str(refused.value)
     assert refused.value.status_code == 415
     _nothing_created(_file_storage)
 
