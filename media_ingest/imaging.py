@@ -21,8 +21,11 @@ Safety rules, in order:
 worker processes (Celery's default prefork pool), not in many threads of one process.
 
 Rendering: JPEG is decoded with ``draft()`` at the fitted target size (DCT scaling in
-libjpeg-turbo, so a 45 MP photo never exists at full size in memory); the largest rendition is
-made first and each smaller one from the previous (``reducing_gap``); colour is converted to
+libjpeg-turbo, so a 45 MP photo never exists at full size in memory); other formats decode
+at full size, bounded by ``Limits.max_decoded_bytes`` (see :func:`decoded_bytes`), and are
+box-reduced and converted to RGB/L strip by strip (:func:`_shrink_and_normalise`), so the
+decoded frame is the only full-size image; the largest rendition is made first (Lanczos from
+the reduced frame) and each smaller one from the previous; colour is converted to
 sRGB only when an embedded non-sRGB ICC profile is present; EXIF orientation is applied to the
 small outputs; outputs carry no EXIF, GPS, XMP or ICC.
 """
