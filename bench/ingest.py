@@ -4,6 +4,14 @@ Run from the repository root::
 
     python bench/ingest.py                 # ~2-3 minutes on 2 cores
     python bench/ingest.py --rounds 3      # quicker, noisier
+    python bench/ingest.py --worst-case    # peak RSS for the largest files the limits admit
+
+``--worst-case`` generates, for the default ``Limits``, the largest file of each kind whose
+decoded size is still admitted (a 100 MP RGBA PNG, a single-strip 16-bit RGB TIFF of 40 MP,
+and a 57 MP HEIC when pillow-heif is installed), then runs ``pipeline.process`` on each in a
+fresh subprocess that first sets up Django and imports the ingest task module, as a Celery
+worker child has, and prints that process' peak RSS (``ru_maxrss``) and its growth over the
+baseline. The target is a worker peak of at most 600 MB for any accepted file.
 
 It generates camera-like JPEGs (12, 24 and 45 MP: smooth gradients, hard-edged blobs and
 Gaussian sensor noise, q92 4:2:0, EXIF Make/Model/DateTimeOriginal/GPS; the 24 MP one has
@@ -232,6 +240,176 @@ def worker(contender: str, path: Path, warmup: Path, repeats: int) -> dict[str, 
 
 
 # ---------------------------------------------------------------------------------------------
+# Worst case for memory: the largest file of each kind the default limits admit
+
+WORST_TARGET_MB = 600
+
+
+def _worst_png(path: Path, width: int, height: int) -> None:
+    from PIL import Image
+
+    ramp = Image.linear_gradient("L").resize((width, height))
+    image = Image.merge("RGBA", (ramp, ramp.transpose(Image.Transpose.ROTATE_180),
+                                 Image.new("L", (width, height), 90), ramp))
+    del ramp
+    image.save(path, "PNG", compress_level=1)
+
+
+def _worst_tiff16(path: Path, width: int, height: int) -> None:
+    """Single-strip, deflate-compressed, 16-bit RGB: libtiff decodes the strip whole."""
+    import struct
+    import zlib
+
+    import numpy as np
+
+    # Coarse 16-bit steps so the file stays inside max_bytes; memory does not care.
+    packer = zlib.compressobj(6)
+    chunks: list[bytes] = []
+    columns = (np.arange(width) * 64 // width * 1024).astype(np.float64)
+    for top in range(0, height, 256):
+        rows = np.arange(top, min(height, top + 256), dtype=np.float64)[:, None]
+        red = np.broadcast_to(columns, (rows.shape[0], width))
+        green = np.broadcast_to(rows * 64 // height * 1024, red.shape)
+        blue = np.broadcast_to(np.float64(40000), red.shape)
+        pixels = np.stack([red, green, blue], axis=-1).astype("<u2")
+        chunks.append(packer.compress(pixels.tobytes()))
+    chunks.append(packer.flush())
+    strip = b"".join(chunks)
+    entries = [
+        (256, 4, 1, width), (257, 4, 1, height), (258, 3, 3, 0), (259, 3, 1, 8),
+        (262, 3, 1, 2), (273, 4, 1, 0), (277, 3, 1, 3), (278, 4, 1, height),
+        (279, 4, 1, len(strip)), (284, 3, 1, 1),
+    ]
+    ifd_offset = 8
+    ifd_size = 2 + 12 * len(entries) + 4
+    bits_offset = ifd_offset + ifd_size
+    strip_offset = bits_offset + 6
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        if tag == 258:
+            value = bits_offset
+        if tag == 273:
+            value = strip_offset
+        field = struct.pack("<HH", value, 0) if kind == 3 and count == 1 else struct.pack(
+            "<I", value)
+        ifd += struct.pack("<HHI", tag, kind, count) + field
+    ifd += struct.pack("<I", 0)
+    with path.open("wb") as fh:
+        fh.write(b"II*\0" + struct.pack("<I", ifd_offset) + ifd + struct.pack("<3H", 16, 16, 16))
+        fh.write(strip)
+
+
+def _worst_heic(path: Path, width: int, height: int) -> None:
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    ramp = Image.linear_gradient("L").resize((width, height))
+    image = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.ROTATE_180), ramp))
+    image.save(path, "HEIF", quality=40)
+
+
+def worst_case_plan() -> list[tuple[str, str, tuple[int, int], int]]:
+    """(label, suffix, size, bytes per pixel the limit counts), sized to the default
+    ``max_decoded_bytes`` (and inside ``max_pixels``)."""
+    plan = [
+        ("RGBA PNG", "png", (10_000, 10_000), 4 + 0),
+        ("16-bit RGB TIFF, 1 strip", "tif", (8_000, 5_000), 4 + 6),
+    ]
+    try:
+        import pillow_heif  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        plan.append(("HEIC", "heic", (8_704, 6_528), 4 + 3))
+    return plan
+
+
+def build_worst(cache: Path) -> dict[str, Path]:
+    sys.path.insert(0, str(ROOT))
+    from media_ingest import DEFAULT_LIMITS
+
+    makers = {"png": _worst_png, "tif": _worst_tiff16, "heic": _worst_heic}
+    cache.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    for label, suffix, (width, height), per_pixel in worst_case_plan():
+        assert width * height * per_pixel <= DEFAULT_LIMITS.max_decoded_bytes, label
+        path = cache / f"worst-{width}x{height}-v1.{suffix}"
+        if not path.exists():
+            started = time.perf_counter()
+            tmp = path.with_name(path.name + ".tmp")
+            makers[suffix](tmp, width, height)
+            tmp.replace(path)
+            print(f"  generated {path.name} ({path.stat().st_size / 1e6:.1f} MB) in "
+                  f"{time.perf_counter() - started:.0f}s", file=sys.stderr)
+        files[label] = path
+    return files
+
+
+def worst_worker(path: Path) -> dict[str, object]:
+    """In a fresh process: set up as a worker child is, then ingest ``path`` once."""
+    import resource
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photolib.settings")
+    import django
+
+    django.setup()
+    from PIL import Image
+
+    import photolib.photos.tasks  # noqa: F401 - what a worker child has imported
+    from media_ingest import DEFAULT_LIMITS, pipeline
+
+    # Warm up as a worker that has ingested before: codecs, ImageHash/NumPy imported.
+    for mode, fmt in (("RGBA", "PNG"), ("RGB", "JPEG"), ("RGB", "TIFF")):
+        buffer = io.BytesIO()
+        Image.new(mode, (640, 480), (90, 120, 200)).save(buffer, fmt)
+        pipeline.process(buffer, DEFAULT_LIMITS)
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    with path.open("rb") as fh:
+        result = pipeline.process(fh, DEFAULT_LIMITS)
+    return {
+        "ms": (time.perf_counter() - started) * 1000,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "baseline_rss_mb": baseline,
+        "size": [result.stored_width, result.stored_height],
+    }
+
+
+def run_worst_case(cache: Path) -> None:
+    print("generating worst-case inputs (first run only; a minute or two) ...", file=sys.stderr)
+    generated = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--generate-worst", "--cache", str(cache)],
+        check=True, stdout=subprocess.PIPE, text=True)
+    files = {k: Path(v) for k, v in json.loads(generated.stdout.strip().splitlines()[-1]).items()}
+    sys.path.insert(0, str(ROOT))
+    from media_ingest import DEFAULT_LIMITS
+
+    print()
+    print(f"worst case for memory: max_decoded_bytes={DEFAULT_LIMITS.max_decoded_bytes / 1e6:.0f}"
+          f" MB, max_pixels={DEFAULT_LIMITS.max_pixels / 1e6:.0f} MP; pipeline.process in a "
+          "fresh process with Django set up")
+    header = (f"{'file':<28}{'pixels':>14}{'file MB':>9}{'ms':>8}{'baseline MB':>13}"
+              f"{'peak RSS MB':>13}{'growth MB':>11}")
+    print(header)
+    print("-" * len(header))
+    worst = 0.0
+    for label, path in files.items():
+        command = [sys.executable, str(Path(__file__).resolve()), "--worst-worker", str(path)]
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+        row = json.loads(output.stdout.strip().splitlines()[-1])
+        width, height = row["size"]
+        peak, base = row["peak_rss_mb"], row["baseline_rss_mb"]
+        worst = max(worst, peak)
+        print(f"{label:<28}{f'{width}x{height}':>14}{path.stat().st_size / 1e6:>9.1f}"
+              f"{row['ms']:>8.0f}{base:>13.0f}{peak:>13.0f}{peak - base:>11.0f}")
+    verdict = "within" if worst <= WORST_TARGET_MB else "ABOVE"
+    print(f"worst peak {worst:.0f} MB: {verdict} the {WORST_TARGET_MB} MB worker target")
+
+
+# ---------------------------------------------------------------------------------------------
 # Driver
 
 
@@ -257,9 +435,23 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "photolib-bench"
     )
+    parser.add_argument("--worst-case", action="store_true",
+                        help="peak RSS for the largest files the default limits admit")
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--generate-worst", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worst-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+
+    if args.worst_worker:
+        print(json.dumps(worst_worker(args.worst_worker)))
+        return
+    if args.generate_worst:
+        print(json.dumps({k: str(v) for k, v in build_worst(args.cache).items()}))
+        return
+    if args.worst_case:
+        run_worst_case(args.cache)
+        return
 
     if args.worker:
         contender, path, warm, repeats = args.worker

@@ -11,7 +11,14 @@ paying for libheif.
 
 from __future__ import annotations
 
-from .errors import CorruptImage, IngestError, TooLarge, TooManyPixels, UnsupportedFormat
+from .errors import (
+    CorruptImage,
+    IngestError,
+    TooLarge,
+    TooManyPixels,
+    TooMuchMemory,
+    UnsupportedFormat,
+)
 from .exif import ExifRecord, extract_exif
 from .hashing import hamming, perceptual_hash, sha256_file
 from .imaging import RenderedImage, render
@@ -35,6 +42,7 @@ __all__ = [
     "SniffResult",
     "TooLarge",
     "TooManyPixels",
+    "TooMuchMemory",
     "UnsupportedFormat",
     "check_upload",
     "ensure_heif_opener",

@@ -11,7 +11,7 @@ status with ``reason`` in the ingest task.
 
 from __future__ import annotations
 
-ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP, HEIC/HEIF, TIFF"
+ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP, HEIC/HEIF, AVIF, TIFF"
 
 
 class IngestError(Exception):
@@ -62,3 +62,11 @@ class CorruptImage(IngestError):
         "This image appears to be damaged or incomplete and could not be read. "
         "Please try exporting or saving it again."
     )
+
+
+class TooMuchMemory(TooManyPixels):
+    """Decoding would need more memory than ``Limits.max_decoded_bytes``: refused from the
+    headers, before decoding."""
+
+    code = "too_much_memory"
+    default_reason = "This image would need too much memory to process."

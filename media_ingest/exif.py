@@ -38,7 +38,7 @@ RAW_MAX_TAGS = 300
 RAW_MAX_VALUE_CHARS = 256
 _SKIP_RAW_KEYS = frozenset({"JPEGThumbnail", "TIFFThumbnail", "Filename", "EXIF MakerNote"})
 
-_PILLOW_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "TIFF")  # MPO opens via JPEG
+_PILLOW_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF")  # MPO opens via JPEG
 _IFD_EXIF = 0x8769
 _IFD_GPS = 0x8825
 
@@ -278,6 +278,12 @@ class _PillowExif:
             warnings.append(f"Pillow: {item.message}"[:200])
 
     def _read(self, image: Image.Image) -> None:
+        if image.format == "PNG" and "exif" not in image.info:
+            # Pillow decodes a whole PNG to look for an eXIf chunk after the image data. A
+            # failure there is damaged image data, not bad metadata: it must propagate (the
+            # pipeline's guard refuses the file). Swallowed, it left a half-decoded image that
+            # a second load() returned as complete, with part of its pixels black.
+            image.load()
         try:
             exif = image.getexif()
             self._base = dict(exif)

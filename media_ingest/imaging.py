@@ -12,14 +12,20 @@ Safety rules, in order:
 3. Every Pillow call runs inside :func:`pillow_guard`, which escalates
    ``DecompressionBombWarning`` to an error for the duration of the call and converts every
    exception a hostile file can provoke into an :class:`~media_ingest.errors.IngestError`.
-   ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never touched: truncated files are refused.
+   ``ImageFile.LOAD_TRUNCATED_IMAGES`` stays off (the guard turns it off if anything else in
+   the process turned it on): truncated files are refused.
+4. :mod:`media_ingest.integrity` checks what Pillow's decoders let through (PNG CRCs, JPEG
+   entropy-data warnings); :func:`media_ingest.pipeline.process` runs it before rendering.
 
 ``warnings.catch_warnings`` is process-global state, as Python's docs warn: run renders in
 worker processes (Celery's default prefork pool), not in many threads of one process.
 
 Rendering: JPEG is decoded with ``draft()`` at the fitted target size (DCT scaling in
-libjpeg-turbo, so a 45 MP photo never exists at full size in memory); the largest rendition is
-made first and each smaller one from the previous (``reducing_gap``); colour is converted to
+libjpeg-turbo, so a 45 MP photo never exists at full size in memory); other formats decode
+at full size, bounded by ``Limits.max_decoded_bytes`` (see :func:`decoded_bytes`), and are
+box-reduced and converted to RGB/L strip by strip (:func:`_shrink_and_normalise`), so the
+decoded frame is the only full-size image; the largest rendition is made first (Lanczos from
+the reduced frame) and each smaller one from the previous; colour is converted to
 sRGB only when an embedded non-sRGB ICC profile is present; EXIF orientation is applied to the
 small outputs; outputs carry no EXIF, GPS, XMP or ICC.
 """
@@ -36,10 +42,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import BinaryIO, TypeVar
 
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from .errors import CorruptImage, IngestError, TooManyPixels
-from .limits import DEFAULT_LIMITS, Limits, check_pixels, too_many_frames
+from .limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_decoded_bytes,
+    check_pixels,
+    too_many_frames,
+)
 from .sniff import SniffResult, ensure_heif_opener, sniff
 from .specs import DEFAULT_SPECS, RenditionSpec
 
@@ -53,6 +65,8 @@ RESAMPLE = Image.Resampling.LANCZOS
 MAX_ICC_BYTES = 4 * 1024 * 1024
 MAX_PNG_CHUNKS = 500_000
 MAX_COLLECTED_WARNINGS = 20
+#: Source pixels per strip in :func:`_shrink_and_normalise` (a 1 MP RGBA strip is 4 MB).
+STRIP_PIXELS = 1_000_000
 
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -118,6 +132,11 @@ def pillow_guard(
       exception class and message in ``detail``.
     - Other Python warnings raised meanwhile are appended to ``collected`` (text only).
     """
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        # Process-global: something else in this process turned it on. With it on, Pillow
+        # returns truncated images as complete; ingest never accepts that.
+        logger.warning("PIL.ImageFile.LOAD_TRUNCATED_IMAGES was on; media_ingest turns it off")
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("ignore", ResourceWarning)
@@ -197,8 +216,60 @@ def open_image(
     return image
 
 
+#: Bytes per pixel of each Pillow mode as stored in memory (RGB takes 4: Pillow pads it).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+_TAG_BITS_PER_SAMPLE = 258
+_TAG_SAMPLES_PER_PIXEL = 277
+_TAG_ROWS_PER_STRIP = 278
+_TAG_TILE_WIDTH = 322
+_TAG_TILE_LENGTH = 323
+
+
+def decoded_bytes(image: Image.Image) -> int:
+    """Memory the current frame takes once decoded, from headers only (nothing is decoded).
+
+    The frame as Pillow stores it (width x height x bytes per pixel of its mode) plus the
+    full-size or strip-size buffer the format's decoder fills first:
+
+    - TIFF: one strip or tile, width x rows x samples x bytes per sample as the file stores
+      them (a single-strip 16-bit RGB TIFF holds 6 bytes a pixel there, beside Pillow's 4);
+    - progressive JPEG: libjpeg keeps every DCT coefficient (2 bytes a sample) until the
+      last scan, even when ``draft()`` scales the output down;
+    - WebP, HEIF, AVIF: the library decodes the whole frame into its own buffer, which
+      Pillow then copies.
+    """
+    width, height = image.size
+    pixels = width * height
+    total = pixels * _MODE_BYTES.get(image.mode, 4)
+    bands = len(image.getbands())
+    fmt = image.format
+    if fmt == "TIFF":
+        tags = getattr(image, "tag_v2", {})
+        samples = int(tags.get(_TAG_SAMPLES_PER_PIXEL, bands) or bands)
+        bits = tags.get(_TAG_BITS_PER_SAMPLE, 8)
+        bits = max(bits) if isinstance(bits, tuple) and bits else bits
+        sample_bytes = max(1, -(-int(bits or 8) // 8))
+        if _TAG_TILE_WIDTH in tags and _TAG_TILE_LENGTH in tags:
+            span = int(tags[_TAG_TILE_WIDTH]) * int(tags[_TAG_TILE_LENGTH])
+        else:
+            rows = int(tags.get(_TAG_ROWS_PER_STRIP, height) or height)
+            span = width * min(max(rows, 1), height)
+        # Strips decoded through libtiff's RGBA interface (JPEG/YCbCr TIFF) take 4 bytes.
+        total += span * max(samples * sample_bytes, 4)
+    elif fmt in ("JPEG", "MPO") and image.info.get("progressive"):
+        total += pixels * 2 * bands
+    elif fmt in ("WEBP", "HEIF", "AVIF"):
+        total += pixels * max(bands, 3)
+    return total
+
+
+def _check_frame(image: Image.Image, limits: Limits, frame: int = 0) -> None:
+    check_pixels(*image.size, limits, frame=frame)
+    check_decoded_bytes(*image.size, decoded_bytes(image), limits, frame=frame)
+
+
 def _check_frames(image: Image.Image, fileobj: BinaryIO, limits: Limits) -> None:
-    check_pixels(*image.size, limits)
+    _check_frame(image, limits)
     fmt = image.format
     if fmt == "TIFF":
         # Seek page by page (IFD parsing only) instead of n_frames, which walks the whole
@@ -212,15 +283,15 @@ def _check_frames(image: Image.Image, fileobj: BinaryIO, limits: Limits) -> None
             frame += 1
             if frame >= limits.max_frames:
                 raise too_many_frames(limits)
-            check_pixels(*image.size, limits, frame=frame)
+            _check_frame(image, limits, frame)
         image.seek(0)
-    elif fmt in ("MPO", "HEIF"):
+    elif fmt in ("MPO", "HEIF", "AVIF"):
         n_frames = int(getattr(image, "n_frames", 1))
         if n_frames > limits.max_frames:
             raise too_many_frames(limits)
         for frame in range(1, n_frames):
             image.seek(frame)
-            check_pixels(*image.size, limits, frame=frame)
+            _check_frame(image, limits, frame)
         if n_frames > 1:
             image.seek(0)
     elif fmt == "PNG" and getattr(image, "n_frames", 1) > 1:
@@ -329,41 +400,84 @@ def _transform_for(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
     )
 
 
-def _normalise_mode(image: Image.Image) -> Image.Image:
-    """Convert any decoded mode to ``RGB``, ``L`` or ``CMYK`` (alpha composited on white)."""
-    mode = image.mode
-    if mode in ("RGB", "L", "CMYK"):
-        return image
+def _grey_range(image: Image.Image) -> tuple[float, float]:
+    """The input range mapped to 0-255 for 16/32-bit grey: 16-bit types are scaled by 1/257,
+    others by their own extrema (read from the whole frame, so every strip scales alike)."""
+    if image.mode.startswith("I;16"):
+        return 0.0, 65535.0
+    if image.mode not in ("I", "F"):
+        return 0.0, 255.0
+    extrema = image.getextrema()
+    low, high = float(extrema[0]), float(extrema[1])  # type: ignore[arg-type]
+    if low >= 0 and high <= 255:
+        return 0.0, 255.0
+    return low, high
+
+
+def _reducible(strip: Image.Image, grey: tuple[float, float]) -> Image.Image:
+    """A strip in a mode ``Image.reduce`` supports (P, 1 and 16-bit grey are not)."""
+    mode = strip.mode
     if mode == "P":
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-        mode = image.mode
-    if mode == "PA":
-        image = image.convert("RGBA")
-        mode = "RGBA"
-    if mode in ("RGBA", "RGBa", "LA", "La"):
-        rgba = image.convert("RGBA")
+        return strip.convert("RGBA" if "transparency" in strip.info else "RGB")
+    if mode == "1":
+        return strip.convert("L")
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        low, high = grey
+        scale = 255.0 / (high - low) if high > low else 0.0
+        return strip.convert("F").point(lambda value: (value - low) * scale).convert("L")
+    return strip
+
+
+def _flatten(strip: Image.Image) -> Image.Image:
+    """A (small) strip as ``RGB``, ``L`` or ``CMYK``; alpha composited on white."""
+    mode = strip.mode
+    if mode in ("RGB", "L", "CMYK"):
+        return strip
+    if mode in ("RGBA", "RGBa", "LA", "La", "PA"):
+        rgba = strip.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         flattened = Image.alpha_composite(background, rgba)
         return flattened.convert("L" if mode in ("LA", "La") else "RGB")
-    if mode == "1":
-        return image.convert("L")
-    if mode.startswith("I;16") or mode in ("I", "F"):
-        return _high_bit_depth_to_l(image)
-    return image.convert("RGB")  # RGBX, YCbCr, HSV, LAB and friends
+    return strip.convert("RGB")  # RGBX, YCbCr, HSV, LAB and friends
 
 
-def _high_bit_depth_to_l(image: Image.Image) -> Image.Image:
-    """16-bit/32-bit grey to 8-bit: 16-bit types scale by 1/257, others by their range."""
-    as_float = image.convert("F")
-    if image.mode.startswith("I;16"):
-        low, high = 0.0, 65535.0
-    else:
-        extrema = as_float.getextrema()
-        low, high = float(extrema[0]), float(extrema[1])  # type: ignore[arg-type]
-        if low >= 0 and high <= 255:
-            low, high = 0.0, 255.0
-    scale = 255.0 / (high - low) if high > low else 0.0
-    return as_float.point(lambda value: (value - low) * scale).convert("L")
+def _shrink_and_normalise(image: Image.Image, factor: int) -> Image.Image:
+    """``image`` box-reduced by ``factor`` and converted to ``RGB``, ``L`` or ``CMYK``.
+
+    Works strip by strip (about ``STRIP_PIXELS`` source pixels at a time): each strip is
+    cropped, made reducible, reduced, flattened and pasted into the output, so no full-size
+    copy of the decoded frame ever exists (Pillow's own ``reduce``/``convert`` of an RGBA
+    image would premultiply, composite and convert whole-frame copies). Strips are whole
+    multiples of ``factor`` rows, so the box filter gives exactly what one whole-frame
+    ``reduce`` would; compositing on white commutes with the box average of premultiplied
+    pixels, which is what ``reduce`` averages for RGBA.
+    """
+    if factor <= 1 and image.mode in ("RGB", "L", "CMYK"):
+        return image
+    width, height = image.size
+    grey = _grey_range(image)
+    rows = max(factor, (STRIP_PIXELS // max(1, width)) // factor * factor)
+    out: Image.Image | None = None
+    out_size = (-(-width // factor), -(-height // factor))
+    for top in range(0, height, rows):
+        strip = image.crop((0, top, width, min(height, top + rows)))
+        if "transparency" in image.info:
+            strip.info["transparency"] = image.info["transparency"]
+        strip = _reducible(strip, grey)
+        if factor > 1:
+            strip = strip.reduce(factor)
+        strip = _flatten(strip)
+        if out is None:
+            out = Image.new(strip.mode, out_size)
+        out.paste(strip, (0, top // factor))
+    assert out is not None
+    return out
+
+
+def _reduce_factor(size: tuple[int, int], target: tuple[int, int]) -> int:
+    """The integer box factor Pillow's ``resize(reducing_gap=REDUCING_GAP)`` would use."""
+    ratio = min(size[0] / target[0], size[1] / target[1])
+    return max(1, int(ratio / REDUCING_GAP))
 
 
 def _to_srgb(image: Image.Image, icc: bytes | None, notes: list[str]) -> Image.Image:
@@ -451,7 +565,10 @@ def render_image(
         decoded = decode(image, targets[ordered[0]])
         orientation = _orientation(image, notes)
         method = _TRANSPOSE.get(orientation)
-        current = _normalise_mode(decoded)
+        # Shrink (integer box) and convert strip by strip, then let Lanczos do the rest on
+        # the small image: the decoded frame is the only full-size image there ever is.
+        factor = _reduce_factor(decoded.size, targets[ordered[0]])
+        current = _shrink_and_normalise(decoded, factor)
         if current is not decoded:
             _release(decoded)
         renditions: dict[RenditionSpec, RenderedImage] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import TooLarge, TooManyPixels
+from .errors import TooLarge, TooManyPixels, TooMuchMemory
 
 MB = 1000 * 1000
 
@@ -24,14 +24,22 @@ class Limits:
       value, so the effective cap is ``min(max_pixels, 2 * Image.MAX_IMAGE_PIXELS)``.
     - ``max_frames``: pages/frames examined in a multi-frame file (TIFF, MPO, HEIF); more than
       this is refused, so a hostile file with millions of IFDs cannot keep a worker busy.
+    - ``max_decoded_bytes``: memory one frame may take once decoded (default 400 MB), i.e.
+      width x height x bands x bytes per sample of the frame as Pillow holds it, plus the
+      decoder's own full-size buffers where it keeps one (a TIFF strip, libjpeg's coefficients
+      of a progressive JPEG, the RGBA buffer libwebp/libheif/libavif hand over). Computed
+      from headers by :func:`media_ingest.imaging.decoded_bytes` and checked before decoding.
+      A file compressing 0.9 MB into 475 MB of RGBA pixels is refused here, whatever its
+      pixel count. The default keeps a worker's peak under 600 MB (see ``bench/ingest.py``).
     """
 
     max_bytes: int = 60 * MB
     max_pixels: int = 120_000_000
     max_frames: int = 64
+    max_decoded_bytes: int = 400 * MB
 
     def __post_init__(self) -> None:
-        if self.max_bytes <= 0 or self.max_pixels <= 0 or self.max_frames <= 0:
+        if min(self.max_bytes, self.max_pixels, self.max_frames, self.max_decoded_bytes) <= 0:
             raise ValueError("Limits must be positive integers")
 
 
@@ -82,3 +90,19 @@ def too_many_frames(limits: Limits) -> TooManyPixels:
         "Please upload a single photo.",
         detail=f"frames > max_frames={limits.max_frames}",
     )
+
+
+def check_decoded_bytes(
+    width: int, height: int, needed: int, limits: Limits = DEFAULT_LIMITS, *, frame: int = 0
+) -> None:
+    """Raise :class:`TooMuchMemory` if decoding a frame would take more than
+    ``limits.max_decoded_bytes`` (``needed``, computed from its headers)."""
+    if needed > limits.max_decoded_bytes:
+        where = "" if frame == 0 else f" (frame {frame + 1})"
+        raise TooMuchMemory(
+            f"This image is too big to process{where}: {width} x {height} pixels would take "
+            f"{needed / MB:.0f} MB of memory once decoded. The maximum is "
+            f"{limits.max_decoded_bytes / MB:.0f} MB. Please upload a smaller export.",
+            detail=f"frame {frame}: {width}x{height} needs {needed} bytes "
+            f"> max_decoded_bytes={limits.max_decoded_bytes}",
+        )

@@ -2,8 +2,9 @@
 
 - :func:`check_upload` at upload time (cheap): byte limit, content sniffing, header-only pixel
   and frame checks. Nothing is decoded.
-- :func:`process` in the worker: SHA-256, EXIF, renditions and perceptual hash in one pass over
-  the original (the hash streams first, then the decoder reads it once).
+- :func:`process` in the worker: SHA-256, EXIF, the integrity check of
+  :mod:`media_ingest.integrity`, renditions and perceptual hash (damaged image data anywhere
+  is refused, never rendered with missing pixels).
 - :func:`inspect` for ``manage.py inspect_photo``: a JSON-friendly verdict that never raises.
 
 All refusals are :class:`~media_ingest.errors.IngestError` subclasses with a resident-readable
@@ -24,7 +25,15 @@ from typing import Any, BinaryIO
 from .errors import IngestError
 from .exif import ExifRecord, read_exifread_tags, record_from_sources
 from .hashing import perceptual_hash, sha256_file
-from .imaging import RenderedImage, RenderOutcome, open_image, render_image, with_bomb_retry
+from .imaging import (
+    RenderedImage,
+    RenderOutcome,
+    open_image,
+    pillow_guard,
+    render_image,
+    with_bomb_retry,
+)
+from .integrity import verify_complete
 from .limits import DEFAULT_LIMITS, Limits, check_bytes
 from .sniff import SniffResult, sniff
 from .specs import DEFAULT_SPECS, RenditionSpec
@@ -138,6 +147,7 @@ def process(
     sniffed = sniff(fileobj)
     digest = sha256_file(fileobj)
     tags, exif_warnings = read_exifread_tags(fileobj)
+    integrity_warnings = verify_complete(fileobj, sniffed, limits)
 
     def run(escalate: bool) -> tuple[RenderOutcome, ExifRecord, list[str]]:
         notes: list[str] = []
@@ -145,8 +155,10 @@ def process(
             fileobj, sniffed, limits, escalate_bomb_warning=escalate, collected=notes
         )
         try:
-            # EXIF first: render_image releases the decoded pixels as it goes.
-            exif = record_from_sources(tags, list(exif_warnings), pil_image=image)
+            # EXIF first: render_image releases the decoded pixels as it goes. Under the guard:
+            # for PNG, Pillow decodes the image to reach EXIF, and a decode error refuses it.
+            with pillow_guard(escalate_bomb_warning=escalate, collected=notes):
+                exif = record_from_sources(tags, list(exif_warnings), pil_image=image)
             outcome = render_image(image, specs, escalate_bomb_warning=escalate)
         finally:
             # Not image.close(): Pillow would close the caller's file object too. Dropping the
@@ -171,7 +183,7 @@ def process(
         sha256=digest,
         phash=phash,
         renditions=outcome.renditions,
-        warnings=tuple(dict.fromkeys([*notes, *outcome.warnings])),
+        warnings=tuple(dict.fromkeys([*integrity_warnings, *notes, *outcome.warnings])),
     )
 
 

@@ -1,12 +1,13 @@
 """Detect the real image format from the first bytes of a file (never from its name).
 
 Accepted: JPEG (incl. MPO, which is JPEG with extra frames), PNG (incl. APNG), WebP,
-HEIC/HEIF (ISO-BMFF ``ftyp`` with an HEVC or generic image brand) and classic TIFF.
+HEIC/HEIF (ISO-BMFF ``ftyp`` with an HEVC or generic image brand), AVIF (``ftyp`` brand
+``avif``/``avis``, or a generic ``mif1`` file whose only coding brand is ``avif``; decoded by
+Pillow's own AVIF plugin, Pillow >= 11.3 built with libavif) and classic TIFF.
 
 Refused with :class:`~media_ingest.errors.UnsupportedFormat`, naming what is accepted:
 
-- AVIF (``ftyp`` major brand ``avif``/``avis``, or a generic ``mif1`` file whose only
-  coding brand is ``avif``): not on the accepted list.
+- AVIF when the installed Pillow cannot read it (:func:`avif_supported`).
 - Camera RAW files that use TIFF containers: DNG (IFD0 has a ``DNGVersion`` tag), Canon CR2
   (``CR`` marker after the TIFF header), and TIFFs whose first IFD is a reduced-resolution
   preview with ``SubIFDs`` (the usual NEF/ARW/PEF layout). Pillow would only open the small
@@ -20,6 +21,7 @@ from __future__ import annotations
 import struct
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import BinaryIO
 
 from .errors import ACCEPTED_FORMATS_TEXT, UnsupportedFormat
@@ -40,9 +42,10 @@ _MAX_IFD_ENTRIES = 4096
 class SniffResult:
     """What the bytes say the file is.
 
-    ``format`` is one of ``JPEG``, ``PNG``, ``WEBP``, ``HEIF``, ``TIFF``; ``mime_type`` and
-    ``extension`` (no dot) are canonical and safe to use for the stored original's key and
-    ``Content-Type``; ``pil_formats`` are the Pillow plugin names allowed to open it.
+    ``format`` is one of ``JPEG``, ``PNG``, ``WEBP``, ``HEIF``, ``AVIF``, ``TIFF``;
+    ``mime_type`` and ``extension`` (no dot) are canonical and safe to use for the stored
+    original's key and ``Content-Type``; ``pil_formats`` are the Pillow plugin names allowed
+    to open it.
     """
 
     format: str
@@ -57,8 +60,23 @@ WEBP = SniffResult("WEBP", "image/webp", "webp", ("WEBP",))
 HEIC = SniffResult("HEIF", "image/heic", "heic", ("HEIF",))
 HEIF = SniffResult("HEIF", "image/heif", "heif", ("HEIF",))
 TIFF = SniffResult("TIFF", "image/tiff", "tif", ("TIFF",))
+AVIF = SniffResult("AVIF", "image/avif", "avif", ("AVIF",))
 
-ACCEPTED: tuple[SniffResult, ...] = (JPEG, PNG, WEBP, HEIC, HEIF, TIFF)
+ACCEPTED: tuple[SniffResult, ...] = (JPEG, PNG, WEBP, HEIC, HEIF, AVIF, TIFF)
+
+
+@lru_cache(maxsize=1)
+def avif_supported() -> bool:
+    """Whether this Pillow reads AVIF itself (its AVIF plugin, built with libavif)."""
+    from PIL import features
+
+    return bool(features.check("avif"))
+
+
+def _avif(detail: str) -> SniffResult:
+    if not avif_supported():
+        raise _unsupported("an AVIF image", f"{detail}; this Pillow has no AVIF support")
+    return AVIF
 
 
 def _unsupported(what: str | None, detail: str) -> UnsupportedFormat:
@@ -139,13 +157,13 @@ def _sniff_ftyp(head: bytes) -> SniffResult:
     compatible = {head[i : i + 4] for i in range(16, end - 3, 4)}
     brands = compatible | {major}
     if major in _AVIF_BRANDS:
-        raise _unsupported("an AVIF image", f"ftyp major brand {major!r}")
+        return _avif(f"ftyp major brand {major!r}")
     if major in _HEVC_BRANDS:
         return HEIC
     if brands & _HEVC_BRANDS:
         return HEIC
     if brands & _AVIF_BRANDS:
-        raise _unsupported("an AVIF image", f"ftyp brands {sorted(brands)!r}")
+        return _avif(f"ftyp brands {sorted(brands)!r}")
     if major in _GENERIC_HEIF_BRANDS:
         return HEIF
     raise _unsupported("a video or other media container", f"ftyp brands {sorted(brands)!r}")

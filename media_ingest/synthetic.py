@@ -1,5 +1,9 @@
 """Synthetic inputs for the library's tests and benchmarks (not used by ingest itself).
 
+:func:`png_header_only` and :func:`tiff_header_only` declare a size their few bytes of
+image data cannot fill: anything that decodes them fails, so a test that expects a size
+refusal also shows the refusal came from the headers, before decoding.
+
 Pillow can create sRGB, LAB and XYZ profiles but no wide-gamut one, so a Display P3
 profile is assembled here by hand, byte by byte, from the primaries' chromaticities.
 """
@@ -7,6 +11,7 @@ profile is assembled here by hand, byte by byte, from the primaries' chromaticit
 from __future__ import annotations
 
 import struct
+import zlib
 
 
 def display_p3_icc() -> bytes:
@@ -84,3 +89,68 @@ def display_p3_icc() -> bytes:
         + b"\0" * 48
     )
     return header + table + body
+
+
+_PNG_COLOUR_TYPES = {"L": 0, "RGB": 2, "P": 3, "LA": 4, "RGBA": 6}
+
+
+def png_header_only(width: int, height: int, mode: str = "RGBA", bit_depth: int = 8) -> bytes:
+    """A valid PNG chunk sequence (CRCs right) declaring ``width`` x ``height`` pixels of
+    ``mode``, whose IDAT holds one row only."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, _PNG_COLOUR_TYPES[mode], 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def tiff_header_only(
+    width: int, height: int, *, samples: int = 3, bits: int = 16, rows_per_strip: int = 0
+) -> bytes:
+    """A little-endian baseline TIFF declaring ``width`` x ``height`` uncompressed pixels of
+    ``samples`` x ``bits``, in strips of ``rows_per_strip`` rows (0: one strip), with 16
+    bytes of pixel data."""
+    rows = rows_per_strip or height
+    strips = -(-height // rows)
+    photometric = 2 if samples >= 3 else 1
+    entries: list[tuple[int, int, int, int]] = []  # tag, type, count, value/offset
+    data_offset = 8
+    pixel_offset = data_offset
+    extra = b""
+    bits_offset = pixel_offset + 16
+    extra_bits = struct.pack("<" + "H" * samples, *([bits] * samples)) if samples > 2 else b""
+    strip_table_offset = bits_offset + len(extra_bits)
+    offsets = struct.pack("<" + "I" * strips, *([pixel_offset] * strips))
+    counts = struct.pack("<" + "I" * strips, *([16] * strips))
+    extra = b"\0" * 16 + extra_bits + offsets + counts
+    ifd_offset = data_offset + len(extra)
+    ifd_offset += ifd_offset & 1
+    entries = [
+        (256, 4, 1, width),
+        (257, 4, 1, height),
+        (258, 3, samples, bits_offset if samples > 2 else bits),
+        (259, 3, 1, 1),
+        (262, 3, 1, photometric),
+        (273, 4, strips, strip_table_offset if strips > 1 else pixel_offset),
+        (277, 3, 1, samples),
+        (278, 4, 1, rows),
+        (279, 4, strips, strip_table_offset + 4 * strips if strips > 1 else 16),
+        (284, 3, 1, 1),
+    ]
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        packed = struct.pack("<H", value) + b"\0\0" if kind == 3 and count == 1 else struct.pack(
+            "<I", value
+        )
+        ifd += struct.pack("<HHI", tag, kind, count) + packed
+    ifd += struct.pack("<I", 0)
+    head = b"II*\0" + struct.pack("<I", ifd_offset)
+    body = extra + b"\0" * (ifd_offset - data_offset - len(extra))
+    return head + body + ifd

@@ -525,6 +525,10 @@ LOGGING = {
 # Limits on what residents upload; media_ingest refuses anything beyond them with a reason.
 PHOTOLIB_MAX_UPLOAD_BYTES = env_int("PHOTOLIB_MAX_UPLOAD_BYTES", 60_000_000)
 PHOTOLIB_MAX_PIXELS = env_int("PHOTOLIB_MAX_PIXELS", 120_000_000)
+# Memory one frame may take once decoded (pixels x bytes per pixel, plus the decoder's own
+# buffers), checked from headers before decoding. 400 MB keeps a worker under 600 MB peak RSS
+# for any accepted file (bench/ingest.py measures it); raise it only with worker memory.
+PHOTOLIB_MAX_DECODED_BYTES = env_int("PHOTOLIB_MAX_DECODED_BYTES", 400_000_000)
 PHOTOLIB_UPLOADS_PER_DAY = env_int("PHOTOLIB_UPLOADS_PER_DAY", 200)
 # The ingest task: a soft limit ends a stuck render as `failed`; the hard limit kills it.
 PHOTOLIB_INGEST_SOFT_TIME_LIMIT = env_int("PHOTOLIB_INGEST_SOFT_TIME_LIMIT", 120)
@@ -541,7 +545,8 @@ PHOTOLIB_STUCK_PROCESSING_MINUTES = env_int("PHOTOLIB_STUCK_PROCESSING_MINUTES",
 # Test-only: while this file exists, ingest pauses after storing its first rendition, so a
 # test can kill the worker mid-task. Never set it in a deployment.
 PHOTOLIB_INGEST_TEST_PAUSE_FILE = env_str("PHOTOLIB_INGEST_TEST_PAUSE_FILE")
-for _name in ("PHOTOLIB_MAX_UPLOAD_BYTES", "PHOTOLIB_MAX_PIXELS", "PHOTOLIB_UPLOADS_PER_DAY",
+for _name in ("PHOTOLIB_MAX_UPLOAD_BYTES", "PHOTOLIB_MAX_PIXELS", "PHOTOLIB_MAX_DECODED_BYTES",
+              "PHOTOLIB_UPLOADS_PER_DAY",
               "PHOTOLIB_INGEST_SOFT_TIME_LIMIT", "PHOTOLIB_INGEST_TIME_LIMIT",
               "PHOTOLIB_INGEST_RETRY_BACKOFF", "PHOTOLIB_INGEST_RETRY_MAX",
               "PHOTOLIB_STUCK_PROCESSING_MINUTES", "PHOTOLIB_OUTBOX_RETRY_SECONDS",

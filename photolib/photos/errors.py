@@ -33,7 +33,8 @@ class FileRefused(PhotoError):
     status_code = 415
     code = "unsupported_format"
 
-    STATUS_BY_CODE = {"too_large": 413, "too_many_pixels": 422, "corrupt_image": 422}
+    STATUS_BY_CODE = {"too_large": 413, "too_many_pixels": 422, "too_much_memory": 422,
+                      "corrupt_image": 422}
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = "file"):
         super().__init__(message, code=code, field=field)

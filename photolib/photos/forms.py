@@ -9,9 +9,9 @@ from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People
 
 # What the picker offers; the server decides from content, never from these.
-ACCEPT = ("image/jpeg,image/png,image/webp,image/heic,image/heif,image/tiff,"
-          ".jpg,.jpeg,.png,.webp,.heic,.heif,.tif,.tiff")
-RELEASE_ACCEPT = "application/pdf,.pdf,image/*,.heic,.heif"
+ACCEPT = ("image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif,image/tiff,"
+          ".jpg,.jpeg,.png,.webp,.heic,.heif,.avif,.tif,.tiff")
+RELEASE_ACCEPT = "application/pdf,.pdf,image/*,.heic,.heif,.avif"
 
 
 def split_tags(value: str) -> list[str]:

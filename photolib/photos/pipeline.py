@@ -45,7 +45,8 @@ pillow_lock = threading.Lock()
 def ingest_limits() -> Limits:
     """The limits from settings, read at call time."""
     return Limits(max_bytes=settings.PHOTOLIB_MAX_UPLOAD_BYTES,
-                  max_pixels=settings.PHOTOLIB_MAX_PIXELS)
+                  max_pixels=settings.PHOTOLIB_MAX_PIXELS,
+                  max_decoded_bytes=settings.PHOTOLIB_MAX_DECODED_BYTES)
 
 
 def _open_original(photo: Photo):

@@ -82,7 +82,7 @@ def _check_release(release: File, limits: Limits) -> tuple[str, str]:
     except IngestError:
         raise errors.InvalidInput(
             "The release must be a PDF or a photo of the signed page (JPEG, PNG, WebP, "
-            "HEIC/HEIF or TIFF).", field="release") from None
+            "HEIC/HEIF, AVIF or TIFF).", field="release") from None
     return sniffed.extension, sniffed.mime_type
 
 

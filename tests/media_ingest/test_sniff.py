@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import struct
 
@@ -12,6 +13,8 @@ from media_ingest import UnsupportedFormat, sniff
 from media_ingest.sniff import sniff_bytes
 
 from .conftest import encode, photo_like
+
+sniff_module = importlib.import_module("media_ingest.sniff")  # `sniff` is also the function
 
 
 def _ftyp(major: bytes, *compatible: bytes) -> bytes:
@@ -66,7 +69,11 @@ def test_heif_brands(head: bytes, expected_ext: str) -> None:
     "head",
     [_ftyp(b"avif", b"mif1", b"miaf"), _ftyp(b"avis", b"msf1"), _ftyp(b"mif1", b"mif1", b"avif")],
 )
-def test_avif_is_refused(head: bytes) -> None:
+def test_avif_brands_are_recognised_when_pillow_reads_avif(head: bytes, monkeypatch) -> None:
+    result = sniff_bytes(head)
+    assert (result.format, result.mime_type, result.extension) == ("AVIF", "image/avif", "avif")
+    assert result.pil_formats == ("AVIF",)
+    monkeypatch.setattr(sniff_module, "avif_supported", lambda: False)
     with pytest.raises(UnsupportedFormat, match="AVIF"):
         sniff_bytes(head)
 
@@ -89,7 +96,7 @@ def test_other_content_is_refused_naming_accepted_formats(data: bytes, what: str
     with pytest.raises(UnsupportedFormat) as excinfo:
         sniff(io.BytesIO(data))
     reason = excinfo.value.reason
-    assert "JPEG, PNG, WebP, HEIC/HEIF, TIFF" in reason
+    assert "JPEG, PNG, WebP, HEIC/HEIF, AVIF, TIFF" in reason
     if what:
         assert what in reason
 

@@ -134,7 +134,7 @@ def test_other_formats_are_refused_naming_the_accepted_ones(upload, _file_storag
     with pytest.raises(errors.FileRefused) as refused:
         upload(SimpleUploadedFile("photo.jpg", content, content_type="image/jpeg"))
     assert reason in str(refused.value)
-    assert "JPEG, PNG, WebP, HEIC/HEIF, TIFF" in str(refused.value)
+    assert "JPEG, PNG, WebP, HEIC/HEIF, AVIF, TIFF" in str(refused.value)
     assert refused.value.status_code == 415
     _nothing_created(_file_storage)
 
@@ -149,6 +149,14 @@ def test_byte_and_pixel_limits_come_from_settings(upload, settings, _file_storag
     with pytest.raises(errors.FileRefused, match="megapixels") as refused:
         upload(jpeg_upload(size=(800, 600)))
     assert refused.value.code == "too_many_pixels"
+    _nothing_created(_file_storage)
+
+
+def test_the_decoded_memory_limit_comes_from_settings(upload, settings, _file_storage):
+    settings.PHOTOLIB_MAX_DECODED_BYTES = 1_000_000  # an 800 x 600 JPEG decodes to 1.9 MB
+    with pytest.raises(errors.FileRefused, match="of memory once decoded") as refused:
+        upload(jpeg_upload(size=(800, 600)))
+    assert (refused.value.code, refused.value.status_code) == ("too_much_memory", 422)
     _nothing_created(_file_storage)
 
 

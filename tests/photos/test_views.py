@@ -119,7 +119,7 @@ def test_plain_form_reports_each_refused_file(signed_in, group):
     ({"group": "not-a-number"}, 400, "group", "valid choice"),
     ({"file": None}, 400, "file", "at least one photo"),
     ({"people": "release"}, 400, "release", "signed release"),
-    ({"file": "text"}, 415, "file", "Accepted: JPEG, PNG, WebP, HEIC/HEIF, TIFF"),
+    ({"file": "text"}, 415, "file", "Accepted: JPEG, PNG, WebP, HEIC/HEIF, AVIF, TIFF"),
 ])
 def test_bad_uploads_get_a_reason_and_a_4xx(signed_in, group, changes, status, field, text,
                                             _file_storage):
