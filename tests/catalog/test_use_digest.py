@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def digests(mailoutbox, user):
-    return [m for m in mailoutbox if m.to == [user.email] and "The city used your photos" in m.subject]
+    return [m for m in mailoutbox
+            if m.to == [user.email] and "The city used your photos" in m.subject]
 
 
 def test_later_uses_arrive_in_one_digest_once(catalog_world, cleared, mailoutbox, settings,
