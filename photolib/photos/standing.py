@@ -3,7 +3,7 @@
 ``Photo.objects.cleared()`` alone decides whether a photo may be used. The functions here
 are asked only about a photo that ``cleared()`` left out, to say in words why (for the
 resident's My photos, the reviewer's approval message, the recall notices and the licence
-page); they never say a photo may be used. ``tests/photos/test_standing.py`` holds them to
+page); they never say a photo may be used. ``tests/catalog/test_standing.py`` holds them to
 the rule: every photo they explain is one ``cleared()`` leaves out.
 """
 
