@@ -112,14 +112,14 @@ def test_other_files_in_the_checkpoint_folder_are_not_checkpoints(group):
 
 def test_a_checkpoint_under_another_sequences_name_is_reported_not_counted(group):
     records = grants(group, 3)
-    anchor(records[0], records[1])
-    # #2's checkpoint, genuine and signed, copied under #3's name.
+    anchor(records[1], records[2])
+    # #2's checkpoint, genuine and signed, copied under #1's name; the others still count.
     with storages["evidence"].open(evidence.checkpoint_name(2)) as fh:
-        store_as(3, fh.read().decode())
+        store_as(1, fh.read().decode())
     result = verify_checkpoints()
     assert result == CheckpointVerification(checkpoints=2, chain_end=3, problems=[
-        "checkpoint checkpoints/000000000003.jws is signed for #2 of "
-        "'photolib-consent-ledger', not for #3"], missing=[])
+        "checkpoint checkpoints/000000000001.jws is signed for #2 of "
+        "'photolib-consent-ledger', not for #1"], missing=[])
 
 
 def test_a_checkpoint_of_another_ledger_is_reported(group):
@@ -163,17 +163,40 @@ def test_a_checkpoint_of_a_different_head_hash_is_reported(group):
         f"{records[1].record_hash}: records were rewritten"], missing=[])
 
 
-def test_an_unreadable_or_garbled_checkpoint_fails_its_signature_and_is_not_missing(group):
+def test_a_garbled_checkpoint_fails_its_signature_and_the_next_is_still_checked(group):
     records = grants(group, 2)
-    anchor(records[0])
-    storages["evidence"].save(evidence.checkpoint_name(2),
+    anchor(records[1])
+    storages["evidence"].save(evidence.checkpoint_name(1),
                               ContentFile("ünïcode garbage".encode()))
     result = verify_checkpoints()
     assert result.checkpoints == 1 and result.chain_end == 2 and result.missing == []
     [problem] = result.problems
-    assert problem.startswith("checkpoint #2 (checkpoints/000000000002.jws) fails its "
+    assert problem.startswith("checkpoint #1 (checkpoints/000000000001.jws) fails its "
                               "signature: this is not a signed receipt")
     assert problem.endswith("; the checkpoint was rewritten")
+
+
+def test_a_checkpoint_over_64_kib_is_not_read_whole_and_fails(group):
+    """A checkpoint is a few hundred bytes; the check reads at most 64 KiB of one, so a
+    huge object in the store cannot exhaust memory. One just over the bound, though
+    genuinely signed, is reported, never verified."""
+    [record] = grants(group, 1)
+    claims = {"ledger": evidence.LEDGER_NAME, "sequence": 1, "headHash": record.record_hash,
+              "time": "2026-12-01T00:00:00+00:00", "kid": signing.city_key().kid, "pad": ""}
+    token = signed(claims)
+    claims["pad"] = "p" * ((64 * 1024 - len(token)) * 3 // 4)  # base64: 4 chars per 3 bytes
+    token = signed(claims)
+    while len(token) < 64 * 1024 + 10:  # land a few bytes past the bound
+        claims["pad"] += "p"
+        token = signed(claims)
+    assert 64 * 1024 < len(token) < 64 * 1025
+    assert signing.verify_compact(token)[1]["sequence"] == 1  # it is genuinely signed
+    store_as(1, token)
+    result = verify_checkpoints()
+    assert (result.checkpoints, result.missing) == (0, [])
+    [problem] = result.problems
+    assert problem.startswith("checkpoint #1 (checkpoints/000000000001.jws) fails its "
+                              "signature: ")
 
 
 def test_an_unreadable_store_is_one_problem_and_nothing_checked(group, settings, tmp_path):
