@@ -220,3 +220,32 @@ def test_an_evidence_row_of_another_account_or_altered_data_is_named(group, resi
     assert verify_ledger().problem == Problem(
         2, str(second.pk), "its evidence row does not match the record's personal-data "
                            "commitment: the personal data was altered")
+
+
+# ledger_append refuses a caller's bug with a ValueError that says which, and stores nothing.
+
+@pytest.mark.parametrize("which", ["unknown action", "draft", "other group's version"])
+def test_ledger_append_refuses_what_no_record_may_state(group, resident, which):
+    from photolib.consent import services
+    from photolib.consent.models import CollectionMethod, CommunityGroup, ConsentEvidence
+    from tests.consent.conftest import publish
+
+    version, action = group.current_version(), ConsentRecord.Action.GRANT
+    if which == "unknown action":
+        action = "APPROVE"
+        message = "collection method 'join_form' does not fit action 'APPROVE'"
+    elif which == "draft":
+        version = services.agreement_create_draft(group=group, acting_user=None,
+                                                  text="Not yet published.")
+        message = "Harbour Photos – draft is not a published version of Harbour Photos"
+    else:
+        town = CommunityGroup.objects.create(name="Old Town", slug="old-town")
+        version = publish(town)
+        message = "Old Town – v1 is not a published version of Harbour Photos"
+    with pytest.raises(ValueError) as refused:
+        services.ledger_append(user=resident, group=group, version=version, action=action,
+                               statements=version.statements,
+                               method=CollectionMethod.JOIN_FORM.value,
+                               context=services.RequestContext())
+    assert str(refused.value) == message
+    assert not ConsentRecord.objects.exists() and not ConsentEvidence.objects.exists()
