@@ -233,3 +233,68 @@ def test_saves_pass_their_arguments_on(group, resident):
     with pytest.raises(ConnectionDoesNotExist):
         copy.save(using="no-such-database")
     assert ConsentRecord.objects.count() == 1
+
+
+# ConsentRecord.canonical_fields for a photo withdrawal, and ConsentEvidence.save.
+
+def photo_withdrawal(group, resident, photo_id):
+    first = grant(resident, group)
+    return services.consent_withdraw_photo(
+        user=resident, group=group, version=first.agreement_version, photo_id=photo_id,
+        photo_title="The lighthouse at dusk", context=CONTEXT, send_receipt=False)
+
+
+def test_a_photo_withdrawals_hash_covers_the_photo_in_canonical_form(group, resident):
+    photo_id = uuid.UUID("0f8e4d2c-1b3a-4c5d-9e6f-7a8b9c0d1e2f")
+    record = ConsentRecord.objects.get(pk=photo_withdrawal(group, resident, photo_id).pk)
+    fields = record.canonical_fields()
+    assert (fields["action"], fields["statements"]) == ("WITHDRAW_PHOTO", [])
+    assert fields["photo_id"] == "0f8e4d2c-1b3a-4c5d-9e6f-7a8b9c0d1e2f"
+    assert fields["photo_title"] == "The lighthouse at dusk"
+    payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert record.record_hash == hashlib.sha256(payload.encode()).hexdigest()
+    # The same photo named by a string in another spelling hashes the same.
+    record.photo_id = "0F8E4D2C1B3A4C5D9E6F7A8B9C0D1E2F"
+    assert record.canonical_fields()["photo_id"] == "0f8e4d2c-1b3a-4c5d-9e6f-7a8b9c0d1e2f"
+    assert record.compute_hash() == record.record_hash
+
+
+def test_removing_either_photo_field_still_leaves_both_in_the_hash(group, resident):
+    record = photo_withdrawal(group, resident, uuid.uuid4())
+    record.photo_id = None  # the id removed, the title left: both keys stay, the id empty
+    assert {k: record.canonical_fields()[k] for k in ("photo_id", "photo_title")} == \
+        {"photo_id": "", "photo_title": "The lighthouse at dusk"}
+    assert record.compute_hash() != record.record_hash
+    record.photo_title = ""  # both gone: the record reads as a group record
+    assert "photo_id" not in record.canonical_fields()
+    assert "photo_title" not in record.canonical_fields()
+    grant_record = grant(make_user("gus@example.org"), group)
+    assert "photo_id" not in grant_record.canonical_fields()
+    grant_record.photo_title = "Slipped in"
+    assert grant_record.canonical_fields()["photo_id"] == ""
+    assert grant_record.compute_hash() != grant_record.record_hash
+
+
+def test_evidence_is_only_ever_inserted_never_overwritten(group, resident):
+    from django.db import IntegrityError, transaction
+
+    from photolib.consent.models import ConsentEvidence
+
+    record = grant(resident, group, context=CONTEXT)
+    stored = ConsentEvidence.objects.get(pk=record.pk)
+    # A fresh object for the same record must not turn into an UPDATE of the row.
+    forged = ConsentEvidence(record=record, salt="00" * 16, account_id=resident.pk,
+                             email="forged@example.org", display_name="Forged",
+                             ip_address=None, user_agent="forged")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        forged.save()
+    again = ConsentEvidence.objects.get(pk=record.pk)
+    assert (again.salt, again.email, again.user_agent) == \
+        (stored.salt, "rosa@example.org", "Mozilla/5.0 pytest")
+    with pytest.raises(LedgerImmutable, match=r"^Consent evidence is never changed; it can "
+                                              r"only be erased\.$"):
+        again.save()
+    with pytest.raises(ConnectionDoesNotExist):
+        ConsentEvidence(record=grant(make_user("ivy@example.org"), group), salt="11" * 16,
+                        account_id=resident.pk, email="ivy@example.org").save(
+            using="no-such-database")

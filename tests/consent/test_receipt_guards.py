@@ -224,3 +224,55 @@ def test_a_receipt_naming_no_record_or_an_unknown_one_says_which(group, resident
     claims["consentReceiptID"] = unknown
     assert receipts.receipt_verify(token=signed_claims(claims)) == receipts.ReceiptCheck(
         False, "unknown_record", f"the city signed it, but the ledger has no record {unknown}")
+
+
+# revoked_grants: a withdrawal receipt lists exactly the grants it ends: this person's,
+# for this group, since their previous withdrawal there.
+
+def withdraw(user, group):
+    return consent_withdraw(user=user, group=group, context=RequestContext(),
+                            method=CollectionMethod.WITHDRAW_BUTTON)
+
+
+def revokes(record) -> list[str]:
+    return receipts.receipt_json(record)["extensions"]["revokes"]
+
+
+def test_a_withdrawal_revokes_only_the_persons_own_grants_in_that_group(group, resident):
+    from photolib.consent.models import CommunityGroup
+    from tests.consent.conftest import make_user, publish
+
+    other_group = CommunityGroup.objects.create(name="Old Town", slug="old-town")
+    publish(other_group)
+    neighbour = make_user("nina@example.org")
+    neighbours_grant = grant(neighbour, group)
+    own_grant = grant(resident, group)
+    grant(resident, other_group)  # the same person, another group: untouched
+    withdrawal = withdraw(resident, group)
+    assert revokes(withdrawal) == [str(own_grant.id)]
+    assert [g.id for g in receipts.revoked_grants(withdrawal)] == [own_grant.id]
+    assert revokes(withdraw(neighbour, group)) == [str(neighbours_grant.id)]
+
+
+def test_a_second_withdrawal_revokes_only_the_grants_since_the_first(group, resident):
+    from tests.consent.conftest import publish
+
+    first = grant(resident, group)
+    first_withdrawal = withdraw(resident, group)
+    again = grant(resident, group)
+    publish(group, text="Version two of the agreement.")
+    reaccepted = grant(resident, group)  # re-acceptance under v2, same membership
+    second_withdrawal = withdraw(resident, group)
+    assert revokes(first_withdrawal) == [str(first.id)]
+    assert revokes(second_withdrawal) == [str(again.id), str(reaccepted.id)]
+    assert receipts.revoked_grants(again) == []  # a grant revokes nothing
+
+
+def test_a_receipt_check_reads_the_ledger_once(group, resident, django_assert_num_queries):
+    """The check is public and unauthenticated: one query per receipt, however it ends."""
+    record = second_grant(resident, group)
+    token = receipts.receipt_jws(record)
+    with django_assert_num_queries(1):
+        check = receipts.receipt_verify(token=token)
+    assert (check.code, check.facts["group"], check.facts["agreement_version"]) == \
+        ("valid", "Harbour Photos", 1)
