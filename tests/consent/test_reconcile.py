@@ -60,7 +60,7 @@ def test_verification_names_every_lost_record_and_fails(lost, capsys):
 
 
 def test_reconcile_re_records_withdrawals_reports_grants_and_runs_once(
-        lost, group, capsys, django_capture_on_commit_callbacks):
+        lost, group, capsys, django_capture_on_commit_callbacks, client):
     assert membership(lost["sam"], group).is_member  # the restore undid his withdrawal
     with django_capture_on_commit_callbacks(execute=True):
         call_command("reconcile")
@@ -75,6 +75,11 @@ def test_reconcile_re_records_withdrawals_reports_grants_and_runs_once(
             photo_record.reconciles["sequence"]) == (
         "WITHDRAW_PHOTO", lost["photo_id"], "reconciled", 4)
     assert (group_record.user, group_record.reconciles["sequence"]) == (lost["sam"], 5)
+    client.force_login(lost["sam"])
+    page = client.get(group_record.get_absolute_url())
+    assert page.status_code == 200
+    assert "Re-recorded from the evidence store after a database restore" in \
+        page.content.decode()
 
     code, out, err = verify(capsys)
     assert code == 0, err
