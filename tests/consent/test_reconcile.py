@@ -111,3 +111,23 @@ def test_reconcile_refuses_when_a_checkpoint_fails_its_signature(lost, _file_sto
         reconcile()
     assert ConsentRecord.objects.count() == 2
     assert not (_file_storage / "evidence" / "restores").exists()
+
+
+def test_records_appended_after_the_restore_before_reconcile_are_kept_and_anchored(
+        lost, group, capsys, django_capture_on_commit_callbacks):
+    """The site served a join before anyone reconciled: it took sequence #3, whose checkpoint
+    belongs to a lost record. Verification names the lost one; reconcile settles it and the
+    new record gets its checkpoint beside the superseded one."""
+    with django_capture_on_commit_callbacks(execute=True):
+        newcomer = grant(make_user("una@example.org"), group)
+    assert newcomer.sequence == 3
+    code, _, err = verify(capsys)
+    assert code == 1 and "LOST: record #3 (GRANT" in err and "records were rewritten" in err
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reconcile")
+    out = capsys.readouterr().out
+    assert "re-recorded as #4" in out and "re-recorded as #5" in out
+    code, out, err = verify(capsys)
+    assert code == 0, err
+    assert "OK: 5 records" in out and "OK: 5 checkpoints" in out
+    assert membership(newcomer.user, group).is_member
