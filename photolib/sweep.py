@@ -23,6 +23,10 @@ class StoredFiles:
     forget_missing: Callable[[list[str]], str] | None = None
     """With ``--delete``: settle rows whose object is gone; returns what it did, for the
     report. None: such rows are only reported (they are evidence, never changed here)."""
+    keep: Callable[[list[str]], dict[str, str]] | None = None
+    """Of the objects no row names, those that must never be deleted all the same, each
+    with the reason (e.g. an original whose photo the consent evidence names: the rows may
+    have been lost to a database restore). None: every orphan may go."""
 
 
 _registry: dict[str, StoredFiles] = {}

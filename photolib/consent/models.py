@@ -60,6 +60,10 @@ class CollectionMethod(models.TextChoices):
         "their password, or by a letter an administrator acted on)")
     SEED = "seed", (
         "Recorded by a script (demo seed or data migration), not by the person on a form")
+    RECONCILED = "reconciled", (
+        "Re-recorded from the evidence store after a database restore: the person's "
+        "withdrawal was recorded before the restore, which lost it (its original time, "
+        "sequence and hash are in the record)")
 
 
 def collection_method_label(value: str) -> str:
@@ -289,6 +293,10 @@ class ConsentRecord(models.Model):
                                    help_text="Its title then (WITHDRAW_PHOTO only).")
     created_at = models.DateTimeField()
     collection_method = models.CharField(max_length=200, choices=CollectionMethod.choices)
+    reconciles = models.JSONField(
+        null=True, blank=True,
+        help_text="RECONCILED records only: the lost record this re-records, as the evidence "
+                  "store holds it (record_id, sequence, record_hash, created_at).")
     prev_hash = models.CharField(max_length=64, unique=True)
     record_hash = models.CharField(max_length=64, unique=True)
 
@@ -369,7 +377,8 @@ class ConsentRecord(models.Model):
         only its salted commitment, so erasing the evidence row leaves the hash whole.
 
         The photo's id and title are covered whenever either is set (photo
-        withdrawals), so adding, changing or removing them breaks the hash.
+        withdrawals), so adding, changing or removing them breaks the hash; so is
+        ``reconciles`` (records re-recorded after a restore).
         """
         fields = {
             "id": str(self.id),
@@ -390,12 +399,20 @@ class ConsentRecord(models.Model):
             fields["photo_id"] = (str(uuid.UUID(str(self.photo_id)))
                                   if self.photo_id is not None else "")
             fields["photo_title"] = self.photo_title
+        if self.reconciles is not None:  # covered only where set: older hashes stay whole
+            fields["reconciles"] = dict(self.reconciles)
         return fields
 
     def compute_hash(self) -> str:
-        payload = json.dumps(self.canonical_fields(), sort_keys=True, ensure_ascii=False,
-                             separators=(",", ":"))
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return canonical_hash(self.canonical_fields())
+
+
+def canonical_hash(fields: dict[str, Any]) -> str:
+    """The record hash of ``canonical_fields()``: also how a record kept in the evidence
+    store (its checkpoint's ``record``) is proved to be the record its checkpoint signed."""
+    payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
 
 def personal_commitment(*, salt: str, fields: dict[str, Any]) -> str:
     """The salted SHA-256 of a record's personal fields (see ``ConsentEvidence``).

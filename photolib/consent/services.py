@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 from django.db import transaction
@@ -31,7 +32,7 @@ from photolib.consent.models import (
     LedgerHead,
 )
 from photolib.consent.selectors import membership
-from photolib.consent.signals import announce_withdrawal
+from photolib.consent.signals import announce_withdrawal, photo_withdrawal_reconciled
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,12 @@ METHODS_FOR_ACTION: dict[str, frozenset[str]] = {
                                            CollectionMethod.SEED}),
     ConsentRecord.Action.WITHDRAW: frozenset({CollectionMethod.WITHDRAW_BUTTON,
                                               CollectionMethod.ERASURE,
-                                              CollectionMethod.SEED}),
+                                              CollectionMethod.SEED,
+                                              CollectionMethod.RECONCILED}),
     ConsentRecord.Action.WITHDRAW_PHOTO: frozenset({CollectionMethod.PHOTO_WITHDRAW_BUTTON,
                                                     CollectionMethod.ERASURE,
-                                                    CollectionMethod.SEED}),
+                                                    CollectionMethod.SEED,
+                                                    CollectionMethod.RECONCILED}),
 }
 
 
@@ -68,6 +71,7 @@ def ledger_append(
     context: RequestContext,
     photo_id: uuid.UUID | None = None,
     photo_title: str = "",
+    reconciles: dict | None = None,
 ) -> ConsentRecord:
     """Append one record to the chain and return it.
 
@@ -78,11 +82,16 @@ def ledger_append(
     to a ``ConsentEvidence`` row beside the record, with a fresh salt; the record
     hashes only their salted commitment, so erasure never breaks it. Once it
     commits, a signed checkpoint of the new head goes to the evidence store.
+    The checkpoint carries the record's canonical fields (personal data only as its
+    commitment), so the evidence store can prove a record a restored database lost.
+    ``reconciles`` (``RECONCILED`` records only) names the lost record re-recorded.
     Raises ``ValueError`` when ``method`` is not one ``action`` may state, or the
     version is not a published version of ``group`` (callers' bugs, not people's).
     """
     if method not in METHODS_FOR_ACTION.get(action, ()):
         raise ValueError(f"collection method {method!r} does not fit action {action!r}")
+    if (method == CollectionMethod.RECONCILED) != (reconciles is not None):
+        raise ValueError("a reconciled record, and only one, names the record it re-records")
     if not version.is_published or version.group_id != group.pk:
         raise ValueError(f"{version} is not a published version of {group}")
     head, _ = LedgerHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
@@ -105,6 +114,7 @@ def ledger_append(
         collection_method=method,
         photo_id=photo_id,
         photo_title=photo_title,
+        reconciles=reconciles,
         prev_hash=head.last_hash,
     )
     record.record_hash = record.compute_hash()
@@ -115,7 +125,8 @@ def ledger_append(
     head.last_hash = record.record_hash
     head.save(update_fields=["last_sequence", "last_hash"])
     transaction.on_commit(partial(evidence.checkpoint_after_append, sequence=record.sequence,
-                                  head_hash=record.record_hash))
+                                  head_hash=record.record_hash,
+                                  record=record.canonical_fields()))
     return record
 
 
@@ -271,6 +282,73 @@ def consent_withdraw_photo(
     if send_receipt:
         _send_receipt_on_commit(record)
     return record
+
+
+RECONCILE_CONTEXT = RequestContext(user_agent="manage.py reconcile (after a database restore)")
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What ``consent_reconcile_withdrawal`` did with one lost record."""
+
+    record: ConsentRecord | None  # the RECONCILED record, or None when none was needed
+    notes: tuple[str, ...]
+
+
+@transaction.atomic
+def consent_reconcile_withdrawal(*, lost: dict, sequence: int, head_hash: str) -> Reconciled:
+    """Re-record a withdrawal (WITHDRAW or WITHDRAW_PHOTO) that a database restore lost,
+    from its ``lost`` canonical fields as the evidence store proves them (``reconcile``
+    calls this, one lost record at a time, oldest first).
+
+    The new record is an append like any other, collected by ``RECONCILED``, naming the
+    lost record (id, sequence, hash, original time) in ``reconciles``; it states no IP or
+    user agent of the person (none was collected now). A group withdrawal is re-recorded
+    only if the person is still a member in the restored database (else nothing is in
+    force to withdraw) and is announced as withdrawals are; a photo withdrawal is always
+    re-recorded, and ``photo_withdrawal_reconciled`` lets the photos app mark the photo
+    withdrawn in this transaction. No receipt is mailed. Idempotent: a lost record already
+    re-recorded is left alone. Raises ``ValueError`` for fields of any other action.
+    """
+    action = lost.get("action")
+    if action not in (ConsentRecord.Action.WITHDRAW, ConsentRecord.Action.WITHDRAW_PHOTO):
+        raise ValueError(f"only withdrawals are re-recorded, not {action!r}")
+    existing = ConsentRecord.objects.filter(reconciles__record_id=str(lost["id"])).first()
+    if existing is not None:
+        return Reconciled(existing, (f"already re-recorded as #{existing.sequence}",))
+    reconciles = {"record_id": str(lost["id"]), "sequence": sequence,
+                  "record_hash": head_hash, "created_at": lost["created_at"]}
+    user = User.objects.select_for_update().filter(pk=lost["user_id"]).first()
+    group = CommunityGroup.objects.filter(pk=lost["group_id"]).first()
+    if user is None or group is None:
+        missing = "account" if user is None else "group"
+        return Reconciled(None, (f"not re-recorded: its {missing} is not in the restored "
+                                 "database, so nothing of it is in force",))
+    if action == ConsentRecord.Action.WITHDRAW:
+        state = membership(user, group)
+        if not state.is_member:
+            return Reconciled(None, ("not re-recorded: the person is not a member in the "
+                                     "restored database, so nothing is in force to withdraw",))
+        record = ledger_append(user=user, group=group, version=state.grant.agreement_version,
+                               action=action, statements=[],
+                               method=CollectionMethod.RECONCILED, context=RECONCILE_CONTEXT,
+                               reconciles=reconciles)
+        announce_withdrawal(user.pk, group.pk)
+        return Reconciled(record, (f"re-recorded as #{record.sequence}",))
+    version = AgreementVersion.objects.published().filter(
+        pk=lost["agreement_version_id"], group=group).first()
+    if version is None:
+        return Reconciled(None, ("not re-recorded: its agreement version is not in the "
+                                 "restored database",))
+    record = ledger_append(user=user, group=group, version=version, action=action,
+                           statements=[], method=CollectionMethod.RECONCILED,
+                           context=RECONCILE_CONTEXT, photo_id=uuid.UUID(lost["photo_id"]),
+                           photo_title=(lost.get("photo_title") or "untitled")[:200],
+                           reconciles=reconciles)
+    notes = tuple(str(result) for _, result in photo_withdrawal_reconciled.send(
+        sender=ConsentRecord, photo_id=lost["photo_id"],
+        withdrawn_at=datetime.fromisoformat(lost["created_at"])) if result)
+    return Reconciled(record, (f"re-recorded as #{record.sequence}", *notes))
 
 
 @transaction.atomic

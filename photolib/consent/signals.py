@@ -32,3 +32,10 @@ def _send(user_id: int, group_id: int) -> None:
 
 def announce_withdrawal(user_id: int, group_id: int) -> None:
     transaction.on_commit(partial(_send, user_id, group_id))
+
+
+photo_withdrawal_reconciled = Signal()
+"""A photo withdrawal a database restore lost was re-recorded (``reconcile``). Sent inside
+its transaction with ``sender=ConsentRecord``, ``photo_id`` (str) and ``withdrawn_at`` (the
+original withdrawal's time); the photos app marks the photo withdrawn and returns a sentence
+saying what it did. A receiver that raises rolls the re-recording back."""

@@ -212,6 +212,28 @@ def photo_withdraw(*, photo_id: uuid.UUID | str, acting_user: User,
     return photo
 
 
+RECONCILED_REASON = "Re-recorded from the evidence store after a database restore"
+
+
+def photo_withdrawal_reconciled(sender, *, photo_id: str, withdrawn_at, **kwargs) -> str:
+    """Receiver of consent's ``photo_withdrawal_reconciled`` (``manage.py reconcile``): a
+    photo withdrawal the restore lost was re-recorded, so the photo is withdrawn again, as
+    of the original withdrawal's time, in the same transaction (it leaves ``cleared()``).
+    Returns what it did, for the command's report."""
+    photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
+    if photo is None:
+        return "the photo is not in the restored database"
+    if photo.withdrawn_at is not None:
+        return "the photo was already withdrawn"
+    photo.withdrawn_at = withdrawn_at
+    photo.save(update_fields=["withdrawn_at"])
+    ModerationEvent.objects.create(photo=photo, photo_id_value=photo.pk, actor=None,
+                                   action=ModerationEvent.Action.WITHDRAW,
+                                   reason=RECONCILED_REASON)
+    announce(photo_withdrawn, photo.pk)
+    return "the photo is withdrawn again"
+
+
 @transaction.atomic
 def photo_retry_ingest(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo:
     """A reviewer sends a ``failed`` photo, or one stuck in ``processing`` (longer than

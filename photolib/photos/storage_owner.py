@@ -3,6 +3,12 @@ releases) and renditions."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+
+from photolib.consent.evidence import withdrawn_photo_ids
+from photolib.consent.models import ConsentRecord
+from photolib.outbox.models import OutboxMessage
 from photolib.photos.keys import ORIGINALS, RENDITIONS
 from photolib.photos.models import Photo, PhotoAttestation, Rendition
 from photolib.sweep import StoredFiles
@@ -29,6 +35,45 @@ def _fail_photos_without_original(missing: list[str]) -> str:
     return f"marked {failed} photo(s) failed"
 
 
+def _strings(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+
+
+def _photo_id_of(key: str) -> str | None:
+    try:
+        return str(uuid.UUID(key.split("/", 1)[0]))
+    except ValueError:
+        return None
+
+
+def _keep_originals(orphans: list[str]) -> dict[str, str]:
+    """Orphan originals never deleted: those whose photo id the consent evidence store (a
+    photo withdrawal's checkpoint), the ledger or an outbox row's arguments name. After a
+    database restore such a photo's row may be what was lost, and its original the proof."""
+    candidates = {key: pid for key in orphans if (pid := _photo_id_of(key))}
+    if not candidates:
+        return {}
+    ids = set(candidates.values())
+    named: dict[str, str] = {}
+    for pid in withdrawn_photo_ids() & ids:
+        named[pid] = "named by a photo withdrawal in the consent evidence store"
+    for pid in ConsentRecord.objects.filter(photo_id__in=list(ids)).values_list("photo_id",
+                                                                              flat=True):
+        named.setdefault(str(pid), "named by a photo withdrawal in the consent ledger")
+    for args in OutboxMessage.objects.values_list("args", flat=True).iterator(chunk_size=2000):
+        for text in _strings(args):
+            if text in ids:
+                named.setdefault(text, "named by a task in the outbox")
+    return {key: named[pid] for key, pid in candidates.items() if pid in named}
+
+
 def _rendition_keys() -> set[str]:
     return set(Rendition.objects.values_list("storage_key", flat=True))
 
@@ -40,6 +85,7 @@ def _forget_renditions(missing: list[str]) -> str:
 
 
 ORIGINAL_FILES = StoredFiles(alias=ORIGINALS, known_keys=_original_keys,
-                             forget_missing=_fail_photos_without_original)
+                             forget_missing=_fail_photos_without_original,
+                             keep=_keep_originals)
 RENDITION_FILES = StoredFiles(alias=RENDITIONS, known_keys=_rendition_keys,
                               forget_missing=_forget_renditions)

@@ -48,7 +48,7 @@ def test_the_demo_seed_says_a_script_recorded_it(db):
 
 
 def test_every_method_has_a_label_and_the_label_function_agrees():
-    assert len(CollectionMethod.values) == len(set(CollectionMethod.labels)) == 7
+    assert len(CollectionMethod.values) == len(set(CollectionMethod.labels)) == 8
     for value, label in CollectionMethod.choices:
         assert collection_method_label(value) == label
         assert label and label != value

@@ -3,9 +3,11 @@
 Re-hashes every published agreement text, checks the chain (every record's hash,
 its agreement's hash and its link, and the head) and every signed checkpoint in the
 evidence store against it. Prints OK lines, or one line per problem on stderr, and
-exits 1 when anything is wrong. ``--write-missing`` first writes a checkpoint,
-signed now, for every record that has none, but only when the chain and every
-stored checkpoint verified.
+exits 1 when anything is wrong. A record the evidence store proves and the database
+lacks (a restore from an older backup) is printed as a ``LOST:`` line naming its
+sequence, action, group, account and photo; ``manage.py reconcile`` settles those.
+``--write-missing`` first writes a checkpoint, signed now, for every record that has
+none, but only when the chain and every stored checkpoint verified.
 """
 
 from django.core.management.base import BaseCommand
@@ -13,6 +15,7 @@ from django.core.management.base import BaseCommand
 from photolib.consent import signing
 from photolib.consent.evidence import checkpoints_write_missing, verify_checkpoints
 from photolib.consent.ledger import verify_ledger
+from photolib.consent.models import CommunityGroup
 
 MAX_LINES = 50
 
@@ -58,9 +61,11 @@ class Command(BaseCommand):
             self.stderr.write(self.style.ERROR(f"BROKEN at {where}: {p.reason}. "
                                                f"{chain.records} records before it verified."))
         if anchors.ok:
+            settled = (f" ({anchors.superseded} more settled by a restore statement)"
+                       if anchors.superseded else "")
             self.stdout.write(self.style.SUCCESS(
                 f"OK: {anchors.checkpoints} checkpoints, signed by key "
-                f"{signing.city_key().kid}, match the chain."))
+                f"{signing.city_key().kid}, match the chain{settled}."))
         else:
             broken = True
             lines = anchors.problems + anchors.missing_lines()
@@ -69,6 +74,19 @@ class Command(BaseCommand):
             if len(lines) > MAX_LINES:
                 self.stderr.write(self.style.ERROR(
                     f"CHECKPOINT: … and {len(lines) - MAX_LINES} more problems."))
+            if anchors.lost:
+                names = dict(CommunityGroup.objects.values_list("pk", "name"))
+                for lost in anchors.lost[:MAX_LINES]:
+                    self.stderr.write(self.style.ERROR(
+                        f"LOST: {lost.describe(names)} is in the evidence store but not in "
+                        "this database."))
+                if len(anchors.lost) > MAX_LINES:
+                    self.stderr.write(self.style.ERROR(
+                        f"LOST: … and {len(anchors.lost) - MAX_LINES} more records."))
+                self.stderr.write(
+                    "If the database was restored from a backup older than these records, "
+                    "run `manage.py reconcile` before serving marketing: it re-records the "
+                    "lost withdrawals and reports the lost grants.")
             if anchors.missing and not anchors.problems:
                 self.stderr.write("Once the evidence store is reachable, "
                                   "`manage.py verify_consent_ledger --write-missing` writes "

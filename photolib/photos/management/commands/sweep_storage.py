@@ -4,7 +4,9 @@ Walks every storage alias an app registered (``photolib.sweep``: photos' origina
 renditions, the catalog's download copies) and reports objects no row names (an upload whose
 row failed to commit, a rendition a killed worker left) and rows whose object is gone. With
 ``--delete`` it removes orphan objects older than ``--grace-minutes`` (an upload in flight has
-its object before its row) and lets each owner settle its rows without an object (rendition
+its object before its row), except those an owner keeps (an original whose photo id the
+consent evidence store, the ledger or an outbox row names: after a database restore its row
+may be what was lost) and lets each owner settle its rows without an object (rendition
 rows go, so ``reprocess_photos`` renders them again; photos whose original is gone are marked
 ``failed``; download rows are only reported).
 """
@@ -36,12 +38,16 @@ class Command(BaseCommand):
             storage = storages[owner.alias]
             known = owner.known_keys()
             found = set(walk(storage))
-            for name in sorted(found - known):
+            orphan_names = sorted(found - known)
+            kept = owner.keep(orphan_names) if owner.keep and orphan_names else {}
+            for name in orphan_names:
                 orphans += 1
                 young = storage.get_modified_time(name) > cutoff
                 note = " (younger than the grace period: kept)" if young and delete else ""
+                if name in kept:
+                    note = f" ({kept[name]}: never deleted)"
                 self.stdout.write(f"object without a row: {owner.alias}/{name}{note}")
-                if delete and not young:
+                if delete and not young and name not in kept:
                     storage.delete(name)
                     removed += 1
             gone = sorted(known - found)
