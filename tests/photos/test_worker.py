@@ -71,7 +71,7 @@ def test_corpus_slice_through_http_a_real_worker_and_s3(
         assert photo.status == Photo.Status.REJECTED
         assert "damaged or incomplete" in photo.status_reason
         assert not [k for k in keys if str(photo.id) in k]
-    assert len(keys) == 3 * len(CAMERA)
+    assert len(keys) == (1 + len(SPECS)) * len(CAMERA)  # the original and its renditions
     status = client.get(reverse("photos:status", args=[ids[CAMERA[0]]])).json()["photo"]
     assert status["status_label"] == "Waiting for review" and status["thumb_url"]
     thumb = client.get(status["thumb_url"])  # S3: a redirect to a five-minute signed link
