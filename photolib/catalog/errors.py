@@ -21,6 +21,18 @@ class FileUnavailable(CatalogError):
     code = "storage_unavailable"
 
 
+class FilePreparing(CatalogError):
+    """The photo's print file is not made yet; the worker has been asked for it and nothing
+    was recorded. Trying again in a few minutes works."""
+
+    status_code = 503
+    code = "file_preparing"
+    retry_after = 120
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class FileMissing(CatalogError):
     """The photo's stored file is gone; nothing was recorded. Staff have to restore it."""
 

@@ -2,14 +2,18 @@
 IPTC Extension/PLUS, XMP Rights and Photoshop namespaces).
 
 ``rights_xmp`` builds the packet; ``embed_xmp`` places it in a JPEG as an APP1
-segment right after the start-of-image marker, without re-encoding the pixels.
+segment right after the start-of-image marker, without re-encoding the pixels;
+``stream_with_xmp`` does the same to a stored file chunk by chunk, so a full-resolution
+print file never has to be held in memory whole.
 """
 
 from __future__ import annotations
 
 import struct
 import xml.etree.ElementTree as ET  # noqa: S405 - we build XML, never parse untrusted input
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 NS = {
     "x": "adobe:ns:meta/",
@@ -89,13 +93,38 @@ def embed_xmp(jpeg: bytes, packet: bytes) -> bytes:
 
     Raises ``ValueError`` if ``jpeg`` is not a JPEG or the packet exceeds one segment.
     """
-    if jpeg[:2] != b"\xff\xd8":
+    if jpeg[:2] != SOI:
         raise ValueError("not a JPEG")
+    return jpeg[:2] + xmp_segment(packet) + jpeg[2:]
+
+
+SOI = b"\xff\xd8"
+CHUNK_BYTES = 64 * 1024
+
+
+def xmp_segment(packet: bytes) -> bytes:
+    """The APP1 segment (marker, length, XMP namespace, packet) that carries ``packet``.
+
+    Raises ``ValueError`` if the packet exceeds one segment."""
     payload = XMP_HEADER + packet
     if len(payload) + 2 > 0xFFFF:
         raise ValueError("XMP packet too large for one APP1 segment")
-    segment = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
-    return jpeg[:2] + segment + jpeg[2:]
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
+def stream_with_xmp(source: BinaryIO, packet: bytes,
+                    chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The JPEG read from ``source`` with ``packet`` inserted after SOI, as chunks of at most
+    ``chunk_bytes`` (plus the segment in the first): what :func:`embed_xmp` returns, without
+    ever holding more than one chunk. Raises ``ValueError`` before yielding anything if the
+    source is not a JPEG or the packet is too large."""
+    segment = xmp_segment(packet)
+    head = source.read(2)
+    if head != SOI:
+        raise ValueError("not a JPEG")
+    yield head + segment
+    while chunk := source.read(chunk_bytes):
+        yield chunk
 
 
 def read_xmp(jpeg: bytes) -> bytes | None:

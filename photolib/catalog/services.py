@@ -4,37 +4,45 @@ collections. Every photo reaching marketing is read through ``Photo.objects.clea
 Download copies live in the catalog's own storage alias (``downloads``) at
 ``<download uuid>/<file name>``, recorded on their ``Download`` row (``file_key``), so
 ``sweep_storage`` knows them.
+
+A download copy is a stored rendition (the 1600 px preview, or the full-resolution print file
+ingest makes) with the rights XMP inserted, copied chunk by chunk through a small spooled
+file: no web request decodes a photo or holds a whole file in memory.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import tempfile
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.cache import cache
 from django.core.files.storage import storages
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-import media_ingest
 from photolib.accounts.models import User
-from photolib.catalog.errors import DownloadRefused, FileMissing, FileUnavailable
+from photolib.catalog.errors import DownloadRefused, FileMissing, FilePreparing, FileUnavailable
 from photolib.catalog.models import Collection, CollectionItem, Download
 from photolib.catalog.recall import listing_ensure_open
-from photolib.catalog.rights import RightsInfo, embed_xmp, rights_xmp
+from photolib.catalog.rights import RightsInfo, rights_xmp, stream_with_xmp
 from photolib.celery import enqueue
 from photolib.consent.models import USE_LABELS
-from photolib.photos.errors import OriginalMissing
-from photolib.photos.keys import PREVIEW, RENDITIONS
+from photolib.photos.ingest import photo_renditions_request
+from photolib.photos.keys import PREVIEW, PRINT, RENDITIONS, typed_file
 from photolib.photos.models import Photo, Rendition
-from photolib.photos.pipeline import TRANSIENT_ERRORS, render_original
+from photolib.photos.pipeline import TRANSIENT_ERRORS
 from photolib.storage_config import DOWNLOADS
 
-PRINT_SPEC = media_ingest.RenditionSpec("print", 16384, "JPEG", 92)
+PRINT_SPEC = PRINT
+#: Bytes of a download copy kept in memory while it is assembled; the rest goes to disk.
+SPOOL_MEMORY_BYTES = 1024 * 1024
+#: How long one request for a missing print file stands before another is sent.
+PRINT_REQUEST_SECONDS = 600
 FIRST_USE_MAIL_TASK = "photolib.catalog.tasks.send_first_use_email"
 
 logger = logging.getLogger(__name__)
@@ -102,15 +110,35 @@ def check_use(photo: Photo, use: str) -> None:
             f"{allowed}.")
 
 
-def _file_bytes(photo: Photo, rendition: str) -> bytes:
-    """The JPEG to hand out: the stripped 1600 px preview, or a full-resolution JPEG
-    made from the original (orientation applied, sRGB, no EXIF or GPS)."""
-    if rendition == Download.Rendition.WEB:
-        stored = Rendition.objects.get(photo=photo, spec=str(PREVIEW))
-        with storages[RENDITIONS].open(stored.storage_key, "rb") as fh:
-            return fh.read()
-    # Through the photos adapter: the configured limits and the decoding lock apply.
-    return render_original(photo, PRINT_SPEC)
+def _source(photo: Photo, rendition: str) -> Rendition:
+    """The stored rendition a download is copied from: the stripped 1600 px preview, or the
+    full-resolution print file (orientation applied, sRGB, no EXIF or GPS) ingest made.
+
+    A photo without its print file yet (ingested before print files existed, or its worker
+    is still at it) raises ``FilePreparing`` after asking the worker for it; the web process
+    never renders one. Raises ``Rendition.DoesNotExist`` when the preview is missing."""
+    spec = PREVIEW if rendition == Download.Rendition.WEB else PRINT
+    stored = Rendition.objects.filter(photo=photo, spec=str(spec)).first()
+    if stored is not None:
+        return stored
+    if spec != PRINT or not photo.original_key:
+        raise Rendition.DoesNotExist(f"{photo.pk} has no {spec}")
+    if cache.add(f"catalog:print-request:{photo.pk}", 1, PRINT_REQUEST_SECONDS):
+        with transaction.atomic():
+            photo_renditions_request(photo_id=photo.pk)
+    logger.info("print download of photo %s: print file not made yet; asked the worker",
+                photo.pk)
+    raise FilePreparing(f"The print file of “{photo.title}” is being prepared, try again in a "
+                        "few minutes. Nothing was downloaded or recorded.")
+
+
+def _copy_with_rights(photo: Photo, stored: Rendition, spool) -> None:
+    """Write the download copy to ``spool`` and rewind it: the stored rendition with the
+    rights XMP after its SOI, copied chunk by chunk."""
+    with storages[RENDITIONS].open(stored.storage_key, "rb") as fh:
+        for chunk in stream_with_xmp(fh, rights_xmp(rights_for(photo))):
+            spool.write(chunk)
+    spool.seek(0)
 
 
 def download_filename(photo: Photo, rendition: str) -> str:
@@ -120,13 +148,14 @@ def download_filename(photo: Photo, rendition: str) -> str:
 
 def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign: str,
                      collection: Collection | None = None) -> PreparedDownload:
-    """Make the file (with its rights XMP), store it, and record the download.
+    """Copy the stored rendition (with its rights XMP) to a download copy and record it.
 
     The record is written in the same transaction as the check that the photo is
     cleared; if anything fails, neither the record nor the stored file remains.
     Raises ``Photo.DoesNotExist`` (not cleared: callers answer 404), ``DownloadRefused``,
-    ``FileMissing`` (the stored file is gone: 404) or ``FileUnavailable`` (storage failed or
-    did not answer within its timeouts: 503). The first download of a photo enqueues the
+    ``FileMissing`` (the stored file is gone: 404), ``FilePreparing`` (the print file is not
+    made yet; the worker was asked for it: 503) or ``FileUnavailable`` (storage failed or did
+    not answer within its timeouts: 503). The first download of a photo enqueues the
     owner's first-use mail in the same transaction; it goes out from a task, so a mail
     server that is down never fails the download.
     """
@@ -137,14 +166,24 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
         raise DownloadRefused("Choose the web or the print rendition.")
     photo = cleared_photo(photo_id)
     check_use(photo, use)
-    try:
-        data = embed_xmp(_file_bytes(photo, rendition), rights_xmp(rights_for(photo)))
-    except (FileNotFoundError, OriginalMissing, Rendition.DoesNotExist) as exc:
-        logger.error("download of photo %s: its stored file is missing (%r)", photo.pk, exc)
-        raise FileMissing("This photo's file is missing from storage, so it cannot be "
-                          "downloaded; the library's staff can restore it.") from exc
-    except TRANSIENT_ERRORS as exc:
-        raise _unavailable(exc) from exc
+    # In memory up to SPOOL_MEMORY_BYTES, on disk beyond: never a whole print file in memory.
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES) as spool:
+        try:
+            _copy_with_rights(photo, _source(photo, rendition), spool)
+        except (FileNotFoundError, Rendition.DoesNotExist) as exc:
+            logger.error("download of photo %s: its stored file is missing (%r)", photo.pk,
+                         exc)
+            raise FileMissing("This photo's file is missing from storage, so it cannot be "
+                              "downloaded; the library's staff can restore it.") from exc
+        except TRANSIENT_ERRORS as exc:
+            raise _unavailable(exc) from exc
+        return _record(photo, spool, user=user, rendition=rendition, use=use,
+                       campaign=campaign, collection=collection)
+
+
+def _record(photo: Photo, spool, *, user: User, rendition: str, use: str, campaign: str,
+            collection: Collection | None) -> PreparedDownload:
+    """Store the copy and write its record in one transaction (see ``download_prepare``)."""
     filename = download_filename(photo, rendition)
     storage = storages[DOWNLOADS]
     name = None
@@ -160,7 +199,8 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
                 agreement_version_id=photo.agreement_version_id, collection=collection,
                 owner_told_at=timezone.now() if told else None)  # else: the weekly digest
             try:
-                name = storage.save(f"{download.pk}/{filename}", ContentFile(data))
+                key = f"{download.pk}/{filename}"
+                name = storage.save(key, typed_file(spool, key, "image/jpeg"))
             except TRANSIENT_ERRORS as exc:
                 raise _unavailable(exc) from exc
             download.file_key = name

@@ -22,7 +22,13 @@ from django.views.decorators.http import require_POST
 
 from photolib import ratelimit
 from photolib.catalog import recall, search, services
-from photolib.catalog.errors import DownloadRefused, FileMissing, FileUnavailable, NotInCatalog
+from photolib.catalog.errors import (
+    DownloadRefused,
+    FileMissing,
+    FilePreparing,
+    FileUnavailable,
+    NotInCatalog,
+)
 from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm
 from photolib.catalog.models import Collection, Listing, RecallNotice
 from photolib.consent.models import USE_LABELS
@@ -239,7 +245,7 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
                 except Photo.DoesNotExist:
                     gone.append(photo_id)  # out of the catalog: named in the README
                     continue
-                except (DownloadRefused, FileMissing, FileUnavailable) as exc:
+                except (DownloadRefused, FileMissing, FilePreparing, FileUnavailable) as exc:
                     skipped.append(str(exc))  # the rest of the ZIP still goes out
                     continue
                 with storages[DOWNLOADS].open(prepared.storage_name, "rb") as fh, \

@@ -26,6 +26,7 @@ from django.utils import timezone
 import media_ingest
 from media_ingest import IngestError, IngestResult, RenditionSpec
 from photolib.accounts.models import User
+from photolib.celery import enqueue
 from photolib.photos import errors
 from photolib.photos.keys import (
     ORIGINALS,
@@ -44,6 +45,7 @@ from photolib.photos.uploads import enqueue_ingest_on_commit
 
 logger = logging.getLogger(__name__)
 
+RERENDER_TASK = "photolib.photos.tasks.rerender_photo"
 NEAR_DUPLICATE_MAX_BITS = 6  # dHash bits that may differ for a near-duplicate flag
 MAX_NEAR_DUPLICATES = 50
 
@@ -366,3 +368,10 @@ def photo_rerender(*, photo_id: uuid.UUID | str, force: bool = False) -> Photo |
         if photo.status == Photo.Status.APPROVED:
             announce(photo_facts_changed, photo.id)  # the catalog copies the size
     return photo
+
+
+def photo_renditions_request(*, photo_id: uuid.UUID | str) -> None:
+    """Ask the worker for a processed photo's missing renditions (e.g. the print file of a
+    photo ingested before it existed). Call inside the caller's transaction: the request is
+    handed over once that commits. Idempotent: the task makes only what is still missing."""
+    enqueue(RERENDER_TASK, str(photo_id))

@@ -8,7 +8,9 @@ Keys are relative to each alias; on S3 the alias adds its ``location`` prefix:
 - signed release: ``<photo uuid>/release.<pdf|image extension>``, also in ``originals``
 - rendition: ``<photo uuid>/<spec>``, e.g. ``<uuid>/thumb-400-q85.jpg``, in ``renditions``
 
-Rendition kinds are addressed by name (``"thumb"``, ``"preview"``), never by position.
+Rendition kinds are addressed by name (``"thumb"``, ``"preview"``), never by position. The
+full-resolution ``print`` rendition is made by ingest too (a download then only copies stored
+bytes), but it is no viewable kind: it leaves only as a recorded catalog download.
 """
 
 from __future__ import annotations
@@ -30,11 +32,15 @@ from photolib.storage_config import ORIGINALS, RENDITIONS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ORIGINALS", "RENDITIONS", "SPECS", "RENDITION_KINDS", "THUMB", "PREVIEW"]
+__all__ = ["ORIGINALS", "RENDITIONS", "SPECS", "RENDITION_KINDS", "THUMB", "PREVIEW", "PRINT"]
 
-SPECS: tuple[RenditionSpec, ...] = media_ingest.DEFAULT_SPECS
+PRINT = RenditionSpec("print", 16384, "JPEG", 92)
+"""The catalog's print file: full resolution (the largest edge the limits admit is below
+16384), orientation applied, sRGB, no EXIF or GPS. Made by the worker, never on request."""
+SPECS: tuple[RenditionSpec, ...] = (*media_ingest.DEFAULT_SPECS, PRINT)
 """Every rendition ingest makes for each photo."""
-RENDITION_KINDS: dict[str, RenditionSpec] = {spec.name: spec for spec in SPECS}
+RENDITION_KINDS: dict[str, RenditionSpec] = {spec.name: spec
+                                             for spec in media_ingest.DEFAULT_SPECS}
 """The renditions by the name that URLs and templates use: ``thumb`` and ``preview``."""
 THUMB = RENDITION_KINDS["thumb"]
 PREVIEW = RENDITION_KINDS["preview"]

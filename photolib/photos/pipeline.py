@@ -1,8 +1,9 @@
 """How photos call :mod:`media_ingest`: the configured limits, the process-wide lock, the
 errors worth a retry, and rendering a file from a stored original.
 
-Every caller that decodes a stored photo goes through here (ingest, re-rendering, the
-catalog's full-resolution downloads), so each gets the same limits and the same lock.
+Every caller that decodes a stored photo goes through here (ingest and re-rendering, both in
+the worker), so each gets the same limits and the same lock. No web request decodes a photo:
+even the full-resolution print file is a rendition ingest stores.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ TRANSIENT_ERRORS = _transient_errors()
 # Pillow's bomb guard escalates warnings with ``warnings.catch_warnings``, which is process-wide
 # state: calls into media_ingest are serialised within a process. A Celery prefork child runs
 # one task at a time, so this only ever waits in a threaded web process (eager tasks, the
-# cheap upload-time header check, full-resolution downloads).
+# cheap upload-time header check).
 pillow_lock = threading.Lock()
 
 
@@ -63,11 +64,3 @@ def process_original(photo: Photo, specs: Sequence[RenditionSpec]) -> IngestResu
     fileobj = _open_original(photo)
     with fileobj, pillow_lock:
         return media_ingest.process(fileobj, ingest_limits(), specs=specs)
-
-
-def render_original(photo: Photo, spec: RenditionSpec) -> bytes:
-    """One rendition of the stored original, encoded, under the configured limits (for files
-    made on demand, such as a full-resolution download). Raises as :func:`process_original`."""
-    fileobj = _open_original(photo)
-    with fileobj, pillow_lock:
-        return media_ingest.render(fileobj, [spec], ingest_limits())[spec].data

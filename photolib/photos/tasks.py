@@ -91,6 +91,20 @@ def ingest_photo(self, photo_id: str) -> str:
     return photo.status if photo is not None else "gone"
 
 
+@shared_task(
+    name=ingest.RERENDER_TASK,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=settings.PHOTOLIB_INGEST_MAX_RETRIES,
+    soft_time_limit=settings.PHOTOLIB_INGEST_SOFT_TIME_LIMIT,
+    time_limit=settings.PHOTOLIB_INGEST_TIME_LIMIT,
+)
+def rerender_photo(photo_id: str) -> bool:
+    """Make a processed photo's missing renditions in the worker (asked for by
+    ``ingest.photo_renditions_request``, e.g. when a print download finds no print file)."""
+    return ingest.photo_rerender(photo_id=photo_id) is not None
+
+
 @shared_task(name=moderation.REJECTION_MAIL_TASK, autoretry_for=(OSError,), retry_backoff=True,
              max_retries=5)
 def send_rejection_email(photo_id: str) -> bool:

@@ -15,6 +15,7 @@ import pytest
 from django.urls import reverse
 
 from photolib.photos import errors
+from photolib.photos.keys import SPECS
 from photolib.photos.models import Photo
 from tests.photos.conftest import stored_files, uploaded
 
@@ -68,9 +69,9 @@ def test_camera_photo_is_accepted_with_the_manifest_facts(
             assert coarse == round(float(camera_row[column]), 2)
         else:
             assert getattr(photo, field) is None
-    assert photo.renditions.count() == 2
+    assert photo.renditions.count() == len(SPECS)
     assert stored_files(_file_storage / "originals") == [photo.original_key]
-    assert len(stored_files(_file_storage / "renditions")) == 2
+    assert len(stored_files(_file_storage / "renditions")) == len(SPECS)
 
 
 @pytest.fixture
@@ -121,7 +122,7 @@ def test_odd_file_is_accepted_or_refused_cleanly(
         photo = Photo.objects.get(pk=body["photo"]["id"])
         assert photo.status in (Photo.Status.PENDING_REVIEW, Photo.Status.REJECTED)
         if photo.status == Photo.Status.PENDING_REVIEW:
-            assert photo.width and photo.height and photo.renditions.count() == 2
+            assert photo.width and photo.height and photo.renditions.count() == len(SPECS)
             assert photo.original_name == odd_row["file"]
         else:
             assert photo.status_reason

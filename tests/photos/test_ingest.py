@@ -10,6 +10,7 @@ from django.core.files.storage import storages
 from PIL import Image
 
 from photolib.photos import ingest, moderation
+from photolib.photos.keys import SPECS
 from photolib.photos.models import Photo, Rendition
 from photolib.photos.tasks import ingest_photo, retry_countdown
 from tests.photos.conftest import corpus_file, jpeg_bytes, jpeg_upload, stored_files, uploaded
@@ -17,6 +18,7 @@ from tests.photos.conftest import corpus_file, jpeg_bytes, jpeg_upload, stored_f
 pytestmark = pytest.mark.django_db
 
 THUMB, PREVIEW = "thumb-400-q85.jpg", "preview-1600-q85.jpg"
+PRINT = "print-16384-q92.jpg"
 
 
 def test_ingest_extracts_facts_and_stores_stripped_renditions(ingested, _file_storage):
@@ -41,9 +43,11 @@ def test_ingest_extracts_facts_and_stores_stripped_renditions(ingested, _file_st
     assert photo.exif_raw and "Image Make" in photo.exif_raw
 
     renditions = {r.spec: r for r in photo.renditions.all()}
-    assert set(renditions) == {THUMB, PREVIEW}
+    assert set(renditions) == {THUMB, PREVIEW, PRINT}
     assert (renditions[THUMB].width, renditions[THUMB].height) == (267, 400)
     assert (renditions[PREVIEW].width, renditions[PREVIEW].height) == (1067, 1600)
+    # The print file: full resolution, upright (orientation applied), for downloads to copy.
+    assert (renditions[PRINT].width, renditions[PRINT].height) == (1600, 2400)
     for spec, rendition in renditions.items():
         assert rendition.storage_key == f"{photo.id}/{spec}"
         assert rendition.content_type == "image/jpeg"
@@ -54,7 +58,7 @@ def test_ingest_extracts_facts_and_stores_stripped_renditions(ingested, _file_st
         assert image.size == (rendition.width, rendition.height)
         assert not image.getexif() and "exif" not in image.info  # no GPS, no EXIF at all
     assert stored_files(_file_storage / "renditions") == sorted(
-        f"{photo.id}/{spec}" for spec in (THUMB, PREVIEW))
+        f"{photo.id}/{spec}" for spec in (THUMB, PREVIEW, PRINT))
 
 
 def test_photo_without_gps_has_no_location(ingested):
@@ -66,8 +70,8 @@ def test_ingest_is_idempotent(ingested, _file_storage):
     photo = ingested()
     assert ingest_photo.delay(str(photo.id)).get() == Photo.Status.PENDING_REVIEW
     ingest.photo_ingest(photo_id=photo.id)
-    assert Rendition.objects.filter(photo=photo).count() == 2
-    assert len(stored_files(_file_storage / "renditions")) == 2
+    assert Rendition.objects.filter(photo=photo).count() == len(SPECS)
+    assert len(stored_files(_file_storage / "renditions")) == len(SPECS)
     photo.refresh_from_db()
     assert photo.ingest_attempts == 1  # nothing to do: not even an attempt counted
 
@@ -79,7 +83,7 @@ def test_a_rerun_after_a_killed_run_leaves_one_set(upload, _file_storage):
     Photo.objects.filter(pk=photo.pk).update(ingest_attempts=1)
     ingest.photo_ingest(photo_id=photo.id)
     assert stored_files(_file_storage / "renditions") == sorted(
-        [f"{photo.id}/{PREVIEW}", f"{photo.id}/{THUMB}"])
+        [f"{photo.id}/{PREVIEW}", f"{photo.id}/{PRINT}", f"{photo.id}/{THUMB}"])
     with storages["renditions"].open(f"{photo.id}/{PREVIEW}") as fh:
         assert fh.read(3) == b"\xff\xd8\xff"
     assert Photo.objects.get(pk=photo.pk).ingest_attempts == 2
@@ -93,7 +97,7 @@ def test_exact_duplicate_of_my_own_photo_is_refused_and_removed(ingested, _file_
     assert again.sha256 == first.sha256 and again.original_key == ""
     assert not again.renditions.exists()
     assert stored_files(_file_storage / "originals") == [first.original_key]
-    assert len(stored_files(_file_storage / "renditions")) == 2
+    assert len(stored_files(_file_storage / "renditions")) == len(SPECS)
 
 
 def test_duplicates_of_other_peoples_photos_are_flagged(ingested, make_user, group):

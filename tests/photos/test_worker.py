@@ -11,6 +11,7 @@ import urllib.request
 import pytest
 from django.urls import reverse
 
+from photolib.photos.keys import SPECS
 from photolib.photos.models import Photo, Rendition
 from tests.conftest import s3_env, wait_for
 from tests.photos.conftest import corpus_file, jpeg_upload
@@ -56,10 +57,11 @@ def test_corpus_slice_through_http_a_real_worker_and_s3(
     for name in CAMERA:
         photo = by_name[name]
         assert photo.status == Photo.Status.PENDING_REVIEW, photo.status_reason
-        assert photo.camera_make and photo.renditions.count() == 2
+        assert photo.camera_make and photo.renditions.count() == len(SPECS)
         assert sorted(k for k in keys if str(photo.id) in k) == sorted([
             f"originals/{photo.original_key}",
             f"renditions/{photo.id}/preview-1600-q85.jpg",
+            f"renditions/{photo.id}/print-16384-q92.jpg",
             f"renditions/{photo.id}/thumb-400-q85.jpg"])
         assert s3_storage.head(f"originals/{photo.original_key}")["ServerSideEncryption"] \
             == "AES256"
@@ -69,7 +71,7 @@ def test_corpus_slice_through_http_a_real_worker_and_s3(
         assert photo.status == Photo.Status.REJECTED
         assert "damaged or incomplete" in photo.status_reason
         assert not [k for k in keys if str(photo.id) in k]
-    assert len(keys) == 3 * len(CAMERA)
+    assert len(keys) == (1 + len(SPECS)) * len(CAMERA)  # the original and its renditions
     status = client.get(reverse("photos:status", args=[ids[CAMERA[0]]])).json()["photo"]
     assert status["status_label"] == "Waiting for review" and status["thumb_url"]
     thumb = client.get(status["thumb_url"])  # S3: a redirect to a five-minute signed link
@@ -104,7 +106,8 @@ def test_a_worker_killed_mid_task_is_replaced_and_leaves_one_set_of_renditions(
     assert photo.status == Photo.Status.PENDING_REVIEW, photo.status_reason
     assert photo.ingest_attempts == 2
     assert sorted(Rendition.objects.filter(photo=photo).values_list("spec", flat=True)) == [
-        "preview-1600-q85.jpg", "thumb-400-q85.jpg"]
+        "preview-1600-q85.jpg", "print-16384-q92.jpg", "thumb-400-q85.jpg"]
     assert sorted(s3_storage.list_keys(prefix)) == [f"{prefix}preview-1600-q85.jpg",
+                                                    f"{prefix}print-16384-q92.jpg",
                                                     f"{prefix}thumb-400-q85.jpg"]
     assert "ingest_photo" in second.output() and "succeeded" in second.output()
