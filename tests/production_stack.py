@@ -14,6 +14,7 @@ import contextlib
 import email
 import email.policy
 import os
+import re
 import secrets
 import signal
 import socket
@@ -28,6 +29,38 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_ENV = REPO / "infra" / "production.env.example"
+PASSWORDS = {"resident@example.org": "resident-demo-pass",
+             "reviewer@example.org": "reviewer-demo-pass",
+             "marketing@example.org": "marketing-demo-pass"}
+GROUP = "city-community-photos"
+
+# seed_demo's accounts (resident, marketing, reviewer, admin) and its group with the
+# agreement published, without its 24 demo photos (each an ingest); the resident joins
+# here only when asked.
+SEED = """
+from photolib.accounts.management.commands.seed_demo import DEMO_ACCOUNTS, Command
+from photolib.consent import selectors, services
+from photolib.consent.demo import DEMO_TEXT
+from photolib.consent.models import CollectionMethod, CommunityGroup
+
+command = Command()
+users = {row[0]: command._account(*row) for row in DEMO_ACCOUNTS}
+group = CommunityGroup.objects.create(slug="city-community-photos", name="City Community Photos")
+draft = services.agreement_create_draft(
+    group=group, acting_user=users["admin@example.org"], text=DEMO_TEXT,
+    permitted_uses=["web", "social", "print"], credit_required=True,
+    credit_format="Photo: {credit_name} / {group}", term_years=None, minimum_age=16,
+    release_required_for_people=False)
+version = services.agreement_publish(version=draft, acting_user=users["admin@example.org"])
+if RESIDENT_JOINS:
+    version = selectors.membership(users["resident@example.org"], group).current_version
+    services.consent_grant(
+        user=users["resident@example.org"], group=group, version_id=version.pk,
+        statements_affirmed=list(version.statements), method=CollectionMethod.SEED,
+        context=services.RequestContext(ip_address="127.0.0.1", user_agent="seed"))
+print("seeded", len(users), "group", group.pk)
+"""
+
 # Variables of the calling environment that would point a process somewhere else.
 FOREIGN_PREFIXES = ("PHOTOLIB_", "DATABASE_", "CELERY_", "EMAIL_", "AWS_", "SECRET_KEY",
                     "ALLOWED_HOSTS", "DEBUG", "GUNICORN_", "DJANGO_")
@@ -316,6 +349,15 @@ class ProductionStack:
                              f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
         return result.stdout
 
+    def seed(self, *, resident_joins: bool) -> int:
+        """Seed through ``manage.py shell`` (the site's own settings); returns the group's
+        id."""
+        out = self.manage("shell", "-c", f"RESIDENT_JOINS = {resident_joins!r}\n{SEED}")
+        found = re.search(r"seeded 4 group (\d+)", out)
+        if not found:
+            raise StackError(f"seeding failed:\n{out}")
+        return int(found.group(1))
+
     def start(self, *, migrate: bool = False) -> ProductionStack:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -443,4 +485,9 @@ def http_session(base_url: str):
                     prepared.headers["Cookie"] = cookies
             return prepared
 
-    return LoopbackSession()
+    session = LoopbackSession()
+    # One connection per request, as nginx speaks to gunicorn by default: a kept-alive
+    # connection that gunicorn closes after its keepalive seconds can be reset under a
+    # request sent at that moment, a client-side race rather than an answer of the site.
+    session.headers["Connection"] = "close"
+    return session

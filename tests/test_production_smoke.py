@@ -21,6 +21,8 @@ import pytest
 from tests.conftest import database_url_for_subprocess, unavailable
 from tests.photos.conftest import jpeg_bytes
 from tests.production_stack import (
+    GROUP,
+    PASSWORDS,
     ProductionStack,
     S3Target,
     StackError,
@@ -38,31 +40,6 @@ pytestmark = [
                        reason="the production smoke test runs on PostgreSQL "
                               "(set DATABASE_URL=postgres://...)"),
 ]
-
-PASSWORDS = {"resident@example.org": "resident-demo-pass",
-             "reviewer@example.org": "reviewer-demo-pass",
-             "marketing@example.org": "marketing-demo-pass"}
-GROUP = "city-community-photos"
-
-# The demo accounts of seed_demo (resident, marketing, reviewer) and the demo group with its
-# agreement published, but the resident not yet a member: the journey joins over HTTP.
-SEED = """
-from photolib.accounts.management.commands.seed_demo import DEMO_ACCOUNTS, Command
-from photolib.consent import services
-from photolib.consent.demo import DEMO_TEXT
-from photolib.consent.models import CommunityGroup
-
-command = Command()
-users = {row[0]: command._account(*row) for row in DEMO_ACCOUNTS}
-group = CommunityGroup.objects.create(slug="city-community-photos", name="City Community Photos")
-draft = services.agreement_create_draft(
-    group=group, acting_user=users["admin@example.org"], text=DEMO_TEXT,
-    permitted_uses=["web", "social", "print"], credit_required=True,
-    credit_format="Photo: {credit_name} / {group}", term_years=None, minimum_age=16,
-    release_required_for_people=False)
-services.agreement_publish(version=draft, acting_user=users["admin@example.org"])
-print("seeded", len(users))
-"""
 
 
 @pytest.fixture
@@ -86,8 +63,8 @@ def stack(transactional_db, s3_server, tmp_path):
     site = ProductionStack(workdir=tmp_path, database_url=database_url_for_subprocess(), s3=s3)
     try:
         site.start()
-        out = site.manage("shell", "-c", SEED)
-        assert "seeded 4" in out, out
+        # seed_demo's accounts and group, the resident not yet a member: the journey joins.
+        site.seed(resident_joins=False)
         print(f"smoke: stack up in {site.timings['started']:.1f} s "
               f"(collectstatic {site.timings['collectstatic']:.1f} s)")
         yield site
