@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format worker beat periodic bench-ingest bench-search mutation clean
+.PHONY: run test lint format worker beat periodic bench-ingest bench-search bench-load mutation clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11")'
@@ -56,6 +56,11 @@ bench-ingest: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
+
+# A bounded load run on loopback against gunicorn with the production profile, a Celery
+# worker and beat, Redis and moto's S3 (bench/load.py); LOAD_ARGS='--seconds 60 --clients 4'.
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 # Mutation testing of the rights-cleared rule, the consent ledger and the rights
 # metadata (bench/MUTATION.md), on SQLite with one worker. Mutants are chosen by

@@ -420,9 +420,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     "retry_on_timeout": False,
 }
+# How often the periodic drain sends again what a broker outage left in the outbox.
+PHOTOLIB_OUTBOX_DRAIN_SECONDS = env_int("PHOTOLIB_OUTBOX_DRAIN_SECONDS", 60)
 # Beat sends the periodic jobs (photolib/periodic.py); `make beat` runs it, once per site.
 PHOTOLIB_PERIODIC_JOBS = {
-    "outbox-drain": {"run": "photolib.outbox.services.outbox_drain", "every": 60},
+    "outbox-drain": {"run": "photolib.outbox.services.outbox_drain",
+                     "every": PHOTOLIB_OUTBOX_DRAIN_SECONDS},
     "ingest-requeue-stuck": {"run": "photolib.photos.ingest.photo_requeue_stuck", "every": 300},
     # Retention of personal data (photolib/rights/retention.py): hourly is plenty for
     # periods counted in days.
@@ -550,7 +553,7 @@ for _name in ("PHOTOLIB_MAX_UPLOAD_BYTES", "PHOTOLIB_MAX_PIXELS", "PHOTOLIB_MAX_
               "PHOTOLIB_INGEST_SOFT_TIME_LIMIT", "PHOTOLIB_INGEST_TIME_LIMIT",
               "PHOTOLIB_INGEST_RETRY_BACKOFF", "PHOTOLIB_INGEST_RETRY_MAX",
               "PHOTOLIB_STUCK_PROCESSING_MINUTES", "PHOTOLIB_OUTBOX_RETRY_SECONDS",
-              "PHOTOLIB_OUTBOX_KEEP_DAYS"):
+              "PHOTOLIB_OUTBOX_KEEP_DAYS", "PHOTOLIB_OUTBOX_DRAIN_SECONDS"):
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be a positive whole number.")
 if PHOTOLIB_INGEST_MAX_RETRIES < 0:
