@@ -221,7 +221,7 @@ class Photo(models.Model):
 
     def credit_line(self) -> str:
         return format_credit(self.agreement_version.credit_format,
-                             credit_name=self.owner.credit_name or self.owner.display_name,
+                             credit_name=self.owner.public_credit_name,
                              group=self.group.name)
 
 
