@@ -1,6 +1,8 @@
 """Search indexes the resident's public credit name, never their private display name
 (issue 12, item 7). Run on SQLite (portable backend) and PostgreSQL (full-text backend)."""
 
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -60,3 +62,23 @@ def test_without_a_credit_name_the_credited_display_name_is_the_public_one(
     found = {p.title for p in search.search(search.Filters(q="Grzegorzewska"),
                                             with_facets=False).photos}
     assert found == {photo.title}
+
+
+def test_reindex_search_rewrites_documents_written_with_the_display_name(
+        catalog_world, named_resident, cleared):
+    from django.core.management import call_command
+
+    photo = cleared("Boats at dawn")
+    # A document as the old rule wrote it: the display name among the words.
+    from photolib.catalog.search.backends import get_backend
+
+    SearchDocument.objects.filter(photo=photo).update(
+        text="Boats at dawn Lighthouse Studio Grzegorzewska Private")
+    stale = {"A": "Boats at dawn", "D": "Lighthouse Studio Grzegorzewska Private"}
+    get_backend().index_document(SearchDocument.objects.get(photo=photo).pk, stale)
+    assert search.search(search.Filters(q="Grzegorzewska"), with_facets=False).photos
+    out = io.StringIO()
+    call_command("reindex_search", stdout=out)
+    assert out.getvalue().strip() == "Rebuilt 1 search document."
+    assert "Grzegorzewska" not in SearchDocument.objects.get(photo=photo).text
+    assert not search.search(search.Filters(q="Grzegorzewska"), with_facets=False).photos

@@ -68,3 +68,20 @@ def reindex_owner(user_id) -> int:
         index_photo(photo)
         n += 1
     return n
+
+
+def reindex_all(batch: int = 500) -> int:
+    """Rebuild every existing search document from its photo as it is now; returns how
+    many. For documents written under an older rule of what they hold (before the display
+    name was left out, issue 12): ``manage.py reindex_search``. Each batch commits on its
+    own, so a large catalog is not one long transaction."""
+    n = 0
+    ids = list(SearchDocument.objects.order_by("pk").values_list("photo_id", flat=True))
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            photos = (Photo.objects.filter(pk__in=ids[start:start + batch])
+                      .select_related("owner").prefetch_related("tags"))
+            for photo in photos:
+                index_photo(photo)
+                n += 1
+    return n
