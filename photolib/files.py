@@ -33,8 +33,11 @@ def signs_urls(storage: Storage) -> bool:
 
 def serve(alias: str, name: str, *, content_type: str, filename: str | None = None,
           attachment: bool = False) -> HttpResponse:
-    """The file's response. Raises ``Http404`` when the file is gone and
-    ``DependencyUnavailable`` (503) when storage fails to open it."""
+    """The file's response. Raises ``Http404`` when there is no file (an empty ``name``,
+    which S3 would happily sign a URL for) or it is gone, and ``DependencyUnavailable``
+    (503) when storage fails to open it."""
+    if not name:
+        raise Http404("No file on record.")
     storage = storages[alias]
     disposition = content_disposition(filename or name.rsplit("/", 1)[-1], attachment)
     if signs_urls(storage):

@@ -65,6 +65,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Admin access follows the role: superusers and holders of ``use_admin``."""
         return self.is_active and (self.is_superuser or self.has_perm("accounts.use_admin"))
 
+    @property
+    def public_credit_name(self) -> str:
+        """The one name of theirs the city shows (credit lines, downloaded files, the
+        catalog and its search): the credit name, or the display name where they left the
+        credit name empty, as the sign-up form offers. The display name is otherwise
+        private: it is how the site greets them."""
+        return self.credit_name or self.display_name
+
     def get_full_name(self) -> str:
         return self.display_name or self.email
 

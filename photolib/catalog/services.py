@@ -84,7 +84,7 @@ def usage_terms(photo: Photo) -> str:
 
 
 def rights_for(photo: Photo) -> RightsInfo:
-    creator = photo.owner.credit_name or photo.owner.display_name
+    creator = photo.owner.public_credit_name
     year = (photo.taken_at or photo.uploaded_at).year
     return RightsInfo(
         creator=creator,

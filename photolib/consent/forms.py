@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from photolib.consent.credit import validate_credit_format
 from photolib.consent.models import USES, AgreementVersion, CommunityGroup, ConsentRecord
 
 
@@ -82,12 +83,10 @@ class AgreementVersionAdminForm(forms.ModelForm):
         return lines
 
     def clean_credit_format(self) -> str:
+        # Never str.format() here: a format spec such as {credit_name:>999999999} would
+        # build a gigabyte while validating (photolib/consent/credit.py).
         value = self.cleaned_data["credit_format"]
-        try:
-            value.format(credit_name="X", group="Y")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise forms.ValidationError(
-                "Use only {credit_name} and {group} as placeholders.") from exc
+        validate_credit_format(value)
         return value
 
 

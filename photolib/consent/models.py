@@ -23,6 +23,12 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from photolib.consent.credit import (
+    CREDIT_FORMAT_MAX_LENGTH,
+    DEFAULT_CREDIT_FORMAT,
+    format_credit,
+    validate_credit_format,
+)
 from photolib.consent.errors import AgreementImmutable, LedgerImmutable
 
 # The fixed vocabulary of permitted uses, shared with downloads' stated purpose.
@@ -137,7 +143,10 @@ class AgreementVersion(models.Model):
     )
     permitted_uses = models.JSONField(default=list, help_text="Codes from the fixed vocabulary.")
     credit_required = models.BooleanField(default=True)
-    credit_format = models.CharField(max_length=200, default="Photo: {credit_name} / {group}")
+    credit_format = models.CharField(
+        max_length=CREDIT_FORMAT_MAX_LENGTH, default=DEFAULT_CREDIT_FORMAT,
+        validators=[validate_credit_format],
+        help_text="How photos are credited: {credit_name} and {group} are filled in.")
     term_years = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Years from the grant; empty means perpetual."
     )
@@ -218,8 +227,8 @@ class AgreementVersion(models.Model):
 
     def summary(self) -> list[str]:
         """The structured terms as plain-language sentences."""
-        example = self.credit_format.format(credit_name="your credit name",
-                                            group=self.group.name)
+        example = format_credit(self.credit_format, credit_name="your credit name",
+                                group=self.group.name)
         credit = (f"You are credited as “{example}”." if self.credit_required
                   else "The city need not credit you.")
         lines = [

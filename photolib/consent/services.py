@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from photolib.accounts.models import User
 from photolib.celery import enqueue
 from photolib.consent import errors, evidence
+from photolib.consent.credit import validate_credit_format
 from photolib.consent.models import (
     GENESIS_HASH,
     USE_LABELS,
@@ -381,10 +383,21 @@ def consent_evidence_erase(*, user: User) -> int:
     return deleted
 
 
+def _check_credit_format(value: str) -> None:
+    """``ValueError`` (with the reviewer's sentence) unless the format is one
+    ``credit.validate_credit_format`` accepts."""
+    try:
+        validate_credit_format(value)
+    except ValidationError as exc:
+        raise ValueError(" ".join(exc.messages)) from None
+
+
 @transaction.atomic
 def agreement_create_draft(*, group: CommunityGroup, acting_user: User | None, text: str,
                            **terms) -> AgreementVersion:
-    """A new draft for ``group``; terms default to the current version's."""
+    """A new draft for ``group``; terms default to the current version's. Raises
+    ``ValueError`` for an unknown permitted use or a credit format that
+    ``credit.validate_credit_format`` refuses (the admin form checks the same)."""
     current = group.current_version()
     base = {}
     if current is not None:
@@ -395,6 +408,8 @@ def agreement_create_draft(*, group: CommunityGroup, acting_user: User | None, t
     bad = [u for u in base.get("permitted_uses", []) if u not in USE_LABELS]
     if bad:
         raise ValueError(f"unknown permitted uses: {bad}")
+    if "credit_format" in base:
+        _check_credit_format(base["credit_format"])
     return AgreementVersion.objects.create(group=group, text=text, created_by=acting_user, **base)
 
 
@@ -404,7 +419,7 @@ def agreement_publish(*, version: AgreementVersion, acting_user: User | None
     """Publish a draft: number it, fix its text hash and time. It never changes again.
 
     Raises ``AgreementImmutable`` if it is already published, ``ValueError`` if it
-    has no text, statements or permitted use.
+    has no text, statements or permitted use, or a credit format that is refused.
     """
     version = AgreementVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
@@ -412,6 +427,7 @@ def agreement_publish(*, version: AgreementVersion, acting_user: User | None
     if not version.text.strip() or not version.statements or not version.permitted_uses:
         raise ValueError("An agreement needs its text, at least one statement and one "
                          "permitted use before it is published.")
+    _check_credit_format(version.credit_format)  # a draft saved before the rule, or raw
     # Lock the group's versions so two publications cannot take the same number.
     numbers = list(AgreementVersion.objects.select_for_update()
                    .filter(group_id=version.group_id, number__isnull=False)

@@ -75,6 +75,14 @@ class PhotoNotFound(PhotoError):
     code = "not_found"
 
 
+class NoFileOnRecord(PhotoError):
+    """The photo has no such file on record (an original the ingest refused and removed, a
+    release never attached): a 404 that says so, rather than a link to nothing."""
+
+    status_code = 404
+    code = "no_file"
+
+
 class OriginalMissing(Exception):
     """The stored original is gone: ingest cannot run (not transient, not the resident's fault).
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from photolib.consent.credit import format_credit
 from photolib.consent.models import AgreementVersion, CommunityGroup, ConsentRecord
 from photolib.consent.selectors import withdrawn_after
 
@@ -219,8 +220,9 @@ class Photo(models.Model):
                                self.Status.FAILED)
 
     def credit_line(self) -> str:
-        return self.agreement_version.credit_format.format(
-            credit_name=self.owner.credit_name or self.owner.display_name, group=self.group.name)
+        return format_credit(self.agreement_version.credit_format,
+                             credit_name=self.owner.public_credit_name,
+                             group=self.group.name)
 
 
 class Rendition(models.Model):

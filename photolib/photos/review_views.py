@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from photolib.files import serve
 from photolib.photos import moderation
-from photolib.photos.errors import PhotoError, PhotoNotFound
+from photolib.photos.errors import NoFileOnRecord, PhotoError, PhotoNotFound
 from photolib.photos.keys import ORIGINALS, RENDITION_KINDS, RENDITIONS
 from photolib.photos.models import ModerationEvent, Photo, Rendition
 from photolib.photos.selectors import stuck_in_processing
@@ -64,11 +64,14 @@ def file(request: HttpRequest, photo_id, kind: str) -> HttpResponse:
     if kind == "release":
         attestation = getattr(item, "attestation", None)
         if attestation is None or not attestation.release_key:
-            raise Http404("No release on file.")
+            raise NoFileOnRecord("No release on file.")
         return serve(ORIGINALS, attestation.release_key,
                      content_type="application/octet-stream",
                      filename=attestation.release_name or "release", attachment=True)
     if kind == "original":
+        if not item.original_key:  # refused at ingest (or erased): the file was removed
+            raise NoFileOnRecord("No original on file. A file the ingest refuses is not "
+                                 "kept; the photo's status says why it was refused.")
         return serve(ORIGINALS, item.original_key,
                      content_type=item.mime_type or "application/octet-stream",
                      filename=item.original_name, attachment=True)

@@ -1,8 +1,10 @@
 """Uploads: the checks a resident's file and answers pass, and ``photo_upload``, which stores
 the original and creates the photo's rows.
 
-Callers: the upload view, the demo seed and tests. Nothing is decoded here beyond headers;
-the ingest task (``photolib.photos.ingest``) does the rest once the rows are committed.
+Callers: the upload view, the demo seed and tests. Nothing of the photo is decoded here
+beyond headers; the ingest task (``photolib.photos.ingest``) does the rest once the rows are
+committed. A signed release is opened in full first (``photolib.photos.releases``): it is
+kept as evidence, so it must be refused now or never.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from photolib.photos.keys import (
 )
 from photolib.photos.models import People, Photo, PhotoAttestation, Tag, release_needed
 from photolib.photos.pipeline import TRANSIENT_ERRORS, ingest_limits, pillow_lock
+from photolib.photos.releases import check_release
 
 logger = logging.getLogger(__name__)
 
@@ -64,26 +67,6 @@ def _check_image(upload: File, limits: Limits) -> media_ingest.SniffResult:
             return media_ingest.check_upload(upload.file, upload.size, limits)
     except IngestError as exc:
         raise errors.FileRefused(exc.reason, code=exc.code) from exc
-
-
-def _check_release(release: File, limits: Limits) -> tuple[str, str]:
-    """A signed release must be a PDF or an accepted image; returns (extension, content type)."""
-    if release.size > limits.max_bytes:
-        raise errors.InvalidInput(
-            f"The release file is too large; the maximum is {limits.max_bytes // 1_000_000} MB.",
-            field="release")
-    release.file.seek(0)
-    head = release.file.read(8)
-    release.file.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf", "application/pdf"
-    try:
-        sniffed = media_ingest.sniff(release.file)
-    except IngestError:
-        raise errors.InvalidInput(
-            "The release must be a PDF or a photo of the signed page (JPEG, PNG, WebP, "
-            "HEIC/HEIF, AVIF or TIFF).", field="release") from None
-    return sniffed.extension, sniffed.mime_type
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
@@ -145,9 +128,10 @@ def photo_upload(
 
     ``upload`` is a Django ``File`` (an ``UploadedFile`` from a request); it is read in
     chunks, never whole. Order: permission and input checks, content sniffing and header-only
-    limits (``media_ingest.check_upload``), the daily limit, then the original (and release)
-    go to the ``originals`` storage, then the rows in one transaction; the ingest task is
-    enqueued when it commits. ``hide_location``: marketing never sees where it was taken.
+    limits (``media_ingest.check_upload``), the release opened in full (``check_release``), the
+    daily limit, then the original (and release) go to the ``originals`` storage, then the
+    rows in one transaction; the ingest task is enqueued when it commits.
+    ``hide_location``: marketing never sees where it was taken.
 
     Raises ``NotAllowed`` (not a verified resident with a grant under the group's current
     agreement), ``InvalidInput``, ``FileRefused`` (format, bytes, pixels), ``DailyLimitReached``
@@ -186,7 +170,7 @@ def photo_upload(
 
     limits = ingest_limits()
     sniffed = _check_image(upload, limits)
-    release_type = _check_release(release, limits) if release is not None else None
+    release_type = check_release(release, limits) if release is not None else None
     _check_daily_limit(acting_user)
 
     photo_id = uuid.uuid4()

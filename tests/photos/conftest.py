@@ -72,9 +72,25 @@ def jpeg_upload(name: str = "photo.jpg", size=(640, 480), seed: int = 0,
                               content_type="image/jpeg")
 
 
-def pdf_upload(name: str = "release.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
-                              content_type="application/pdf")
+def pdf_bytes(pages: int = 1, *, user_password: str | None = None,
+              owner_password: str | None = None) -> bytes:
+    """A real PDF written by pypdf: ``pages`` blank A4 pages, encrypted (AES-256) when a
+    password is given (``user_password=""`` opens without one, as scanners make them)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if user_password is not None or owner_password is not None:
+        writer.encrypt(user_password=user_password or "", owner_password=owner_password,
+                       algorithm="AES-256")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def pdf_upload(name: str = "release.pdf", **options) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, pdf_bytes(**options), content_type="application/pdf")
 
 
 def png_upload(name: str = "scan.png") -> SimpleUploadedFile:

@@ -6,6 +6,7 @@ import pytest
 from photolib.photos.models import RELEASE_ALWAYS, People, Photo, _release_needed_q, release_needed
 from tests.catalog.conftest import upload
 from tests.consent.conftest import grant, make_user, publish
+from tests.photos.conftest import pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,5 @@ def test_the_query_and_the_function_agree_on_every_answer(required,
 def _release_for(people, required):
     if not release_needed(people, required_for_people=required):
         return None
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile("release.pdf", b"%PDF-1.4\n%signed\n", content_type="application/pdf")
+    return pdf_upload()
 

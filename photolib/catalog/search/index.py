@@ -20,13 +20,13 @@ DOCUMENT_FACTS = ("group_id", "uploaded_at", "taken_at", "width", "height", "cam
 
 def document_text(photo: Photo) -> dict[str, str]:
     """The photo's words by weight: A title, B tags, C place, D description and the
-    owner's credit and display names (empty strings where there are none)."""
+    owner's public credit name (empty strings where there are none). Never the display
+    name: marketing would find a resident's photos by a name they did not publish."""
     return {
         "A": photo.title,
         "B": " ".join(t.name for t in photo.tags.all()),
         "C": "" if photo.hide_location else photo.place_name,
-        "D": " ".join(filter(None, [photo.description, photo.owner.credit_name,
-                                    photo.owner.display_name])),
+        "D": " ".join(filter(None, [photo.description, photo.owner.public_credit_name])),
     }
 
 
@@ -56,8 +56,8 @@ def unindex_photo(photo_id) -> bool:
 
 @transaction.atomic
 def reindex_owner(user_id) -> int:
-    """Rebuild every search document of the user ``user_id``'s photos (their credit and
-    display names are among the words), in one transaction; returns how many were
+    """Rebuild every search document of the user ``user_id``'s photos (their public
+    credit name is among the words), in one transaction; returns how many were
     written. Called when accounts announces ``credit_changed``. Queries: the photos, their
     tags, then per photo the attestation and the document's writes."""
     photos = (Photo.objects.owned_by(user_id)
@@ -67,4 +67,21 @@ def reindex_owner(user_id) -> int:
     for photo in photos:
         index_photo(photo)
         n += 1
+    return n
+
+
+def reindex_all(batch: int = 500) -> int:
+    """Rebuild every existing search document from its photo as it is now; returns how
+    many. For documents written under an older rule of what they hold (before the display
+    name was left out, issue 12): ``manage.py reindex_search``. Each batch commits on its
+    own, so a large catalog is not one long transaction."""
+    n = 0
+    ids = list(SearchDocument.objects.order_by("pk").values_list("photo_id", flat=True))
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            photos = (Photo.objects.filter(pk__in=ids[start:start + batch])
+                      .select_related("owner").prefetch_related("tags"))
+            for photo in photos:
+                index_photo(photo)
+                n += 1
     return n
