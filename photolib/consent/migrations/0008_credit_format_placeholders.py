@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consent', '0006_renewal_method'),
+        ('consent', '0007_reconciled_records'),
     ]
 
     operations = [
