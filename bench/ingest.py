@@ -313,7 +313,8 @@ def worst_case_plan() -> list[tuple[str, str, tuple[int, int], int]]:
     """(label, suffix, size, bytes per pixel the limit counts), sized to the default
     ``max_decoded_bytes`` (and inside ``max_pixels``)."""
     plan = [
-        ("RGBA PNG", "png", (10_000, 10_000), 4 + 0),
+        # RGBA: the frame plus the full-size RGB copy the print file is made from.
+        ("RGBA PNG", "png", (7_000, 7_000), 4 + 4),
         ("16-bit RGB TIFF, 1 strip", "tif", (8_000, 5_000), 4 + 6),
     ]
     try:

@@ -228,8 +228,9 @@ _TAG_TILE_LENGTH = 323
 def decoded_bytes(image: Image.Image) -> int:
     """Memory the current frame takes once decoded, from headers only (nothing is decoded).
 
-    The frame as Pillow stores it (width x height x bytes per pixel of its mode) plus the
-    full-size or strip-size buffer the format's decoder fills first:
+    The frame as Pillow stores it (width x height x bytes per pixel of its mode), the
+    full-size copy the print file needs for a frame not in RGB or L or not stored upright,
+    plus the full-size or strip-size buffer the format's decoder fills first:
 
     - TIFF: one strip or tile, width x rows x samples x bytes per sample as the file stores
       them (a single-strip 16-bit RGB TIFF holds 6 bytes a pixel there, beside Pillow's 4);
@@ -260,7 +261,28 @@ def decoded_bytes(image: Image.Image) -> int:
         total += pixels * 2 * bands
     elif fmt in ("WEBP", "HEIF", "AVIF"):
         total += pixels * max(bands, 3)
+    # The print file is made at full size: a frame in any mode but RGB or L is converted into
+    # a full-size RGB copy, and a frame stored turned or mirrored is transposed into one,
+    # while the decoded frame is still held. Count that copy too.
+    if image.mode not in ("RGB", "L") or _stored_orientation(image) in range(2, 9):
+        total += pixels * (1 if image.mode == "L" else 4)
     return total
+
+
+def _stored_orientation(image: Image.Image) -> int:
+    """The EXIF orientation as far as the headers already read tell it (never decodes: a
+    PNG's eXIf chunk after its image data is not seen, and counts as upright)."""
+    try:
+        if image.format == "TIFF":
+            return int(getattr(image, "tag_v2", {}).get(0x0112, 1) or 1)
+        raw = image.info.get("exif")
+        if not raw:
+            return 1
+        exif = Image.Exif()
+        exif.load(raw)
+        return int(exif.get(0x0112, 1) or 1)
+    except Exception:  # noqa: BLE001 - a header we cannot read counts as upright here
+        return 1
 
 
 def _check_frame(image: Image.Image, limits: Limits, frame: int = 0) -> None:

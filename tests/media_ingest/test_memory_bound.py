@@ -17,8 +17,9 @@ from media_ingest.synthetic import png_header_only, tiff_header_only
 
 
 def test_the_issue_png_is_refused_from_its_header_before_decoding() -> None:
-    """10,900 x 10,900 RGBA is inside 120 MP but takes 475 MB decoded. Its IDAT holds one
-    row, so any decoding attempt would be a CorruptImage, not this refusal."""
+    """10,900 x 10,900 RGBA is inside 120 MP but takes 475 MB decoded and 475 MB more for
+    the full-size RGB copy the print file is made from. Its IDAT holds one row, so any
+    decoding attempt would be a CorruptImage, not this refusal."""
     data = png_header_only(10_900, 10_900, "RGBA")
     assert len(data) < 200
     started = time.perf_counter()
@@ -26,7 +27,7 @@ def test_the_issue_png_is_refused_from_its_header_before_decoding() -> None:
         check_upload(io.BytesIO(data))
     assert time.perf_counter() - started < 0.5
     assert refused.value.code == "too_much_memory"
-    assert "475 MB of memory" in refused.value.reason
+    assert "950 MB of memory" in refused.value.reason
     assert "400 MB" in refused.value.reason
     with pytest.raises(TooMuchMemory):  # the worker re-checks; still nothing decoded
         process(io.BytesIO(data))
@@ -107,3 +108,21 @@ def test_an_rgba_png_renders_every_spec_flattened_on_white() -> None:
     left, right = preview.getpixel((200, 500)), preview.getpixel((1400, 500))
     assert left[0] > 240 and left[1] < 15  # opaque red stays red
     assert min(right) > 240  # transparent becomes white, not black or blue
+
+
+def test_a_frame_stored_turned_counts_the_copy_its_print_file_needs() -> None:
+    """A JPEG stored sideways (EXIF orientation 6) is transposed at full size for the print
+    file: the same pixels upright fit where turned they do not."""
+    from PIL import Image
+
+    from media_ingest.imaging import decoded_bytes
+
+    def jpeg(orientation: int) -> Image.Image:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        out = io.BytesIO()
+        Image.new("RGB", (64, 48)).save(out, "JPEG", exif=exif)
+        return Image.open(io.BytesIO(out.getvalue()))
+
+    upright, turned = decoded_bytes(jpeg(1)), decoded_bytes(jpeg(6))
+    assert turned - upright == 64 * 48 * 4
