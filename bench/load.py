@@ -48,6 +48,7 @@ from tests.production_stack import (  # noqa: E402 - the repository root is on t
     create_buckets,
     free_port,
     http_session,
+    pass_second_step,
     wait_until,
 )
 
@@ -133,6 +134,7 @@ def prepare(site: ProductionStack, group_id: int, photos: int) -> list[str]:
     wait_until(lambda: all(status(base, resident, i) == "pending_review" for i in ids), 300,
                lambda: f"ingest of the seeded photos\n{site.logs()}", interval=1)
     reviewer = sign_in(base, "reviewer@example.org")
+    pass_second_step(reviewer, base)
     reviewer.get(f"{base}/review/", timeout=30)
     answer = form_post(reviewer, f"{base}/review/approve/", {"photo_id": ids},
                        allow_redirects=False)

@@ -136,6 +136,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "axes",
+    # The staff second factor (photolib/accounts/second_factor.py): authenticator apps and
+    # recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Below every domain app: the outbox every service enqueues through, the periodic jobs.
     "photolib.outbox",
     "photolib.accounts",
@@ -158,9 +163,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django-otp's: request.user.otp_device, the device this session passed the second
+    # step with (None before); without django-otp's user.is_verified(), which would clash
+    # with our User.is_verified (the email check).
+    "photolib.accounts.second_factor.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff sessions end after 30 minutes idle and 12 hours in all; NUL bytes are a 400.
     "photolib.accounts.sessions.StaffSessionMiddleware",
+    # Staff reach nothing but the code page (or enrolment) until the session is verified.
+    "photolib.accounts.second_factor.StaffSecondFactorMiddleware",
     "photolib.http.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A domain error a view let through is answered here with its status and message.
@@ -503,6 +514,8 @@ USE_TZ = True
 SESSION_COOKIE_HTTPONLY = True
 PHOTOLIB_STAFF_IDLE_MINUTES = env_int("PHOTOLIB_STAFF_IDLE_MINUTES", 30)
 PHOTOLIB_STAFF_SESSION_HOURS = env_int("PHOTOLIB_STAFF_SESSION_HOURS", 12)
+# The name a staff member's authenticator app shows beside the site's codes.
+OTP_TOTP_ISSUER = env_str("PHOTOLIB_OTP_ISSUER", f"{CONTROLLER_NAME} photo library")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -465,3 +465,37 @@ def broker_at(monkeypatch):
 
     yield point
     app.conf.broker_url = original
+
+
+# --- Staff: signed in past the second factor ----------------------------------
+
+
+def staff_login(client, user):
+    """Sign a reviewer or admin in on a test client as after both steps, password and code.
+
+    ``client.force_login`` alone leaves a staff session unverified, and every staff page
+    then sends it to the code page. This gives ``user`` a confirmed authenticator when they
+    have none, and marks the session verified with it exactly as ``django_otp.login``
+    does (the device's id under django-otp's session key). Returns the device.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from photolib.accounts.second_factor import AUTHENTICATOR_NAME
+
+    device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+              or TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=True))
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+def totp_code(secret_base32: str) -> str:
+    """The code an authenticator app shows now for ``secret_base32`` (six digits, 30 s)."""
+    import base64
+
+    from django_otp.oath import totp
+
+    return f"{totp(base64.b32decode(secret_base32), step=30, t0=0, digits=6):06d}"

@@ -45,6 +45,12 @@ from photolib.consent.models import CollectionMethod, CommunityGroup
 
 command = Command()
 users = {row[0]: command._account(*row) for row in DEMO_ACCOUNTS}
+from photolib.accounts import second_factor
+from photolib.accounts.management.commands.seed_demo import DEMO_RECOVERY_CODE, DEMO_TOTP_SECRET
+for user in users.values():
+    if second_factor.needs_second_factor(user):
+        second_factor.second_factor_seed(user=user, secret_base32_text=DEMO_TOTP_SECRET,
+                                         recovery_code=DEMO_RECOVERY_CODE)
 group = CommunityGroup.objects.create(slug="city-community-photos", name="City Community Photos")
 draft = services.agreement_create_draft(
     group=group, acting_user=users["admin@example.org"], text=DEMO_TEXT,
@@ -491,3 +497,27 @@ def http_session(base_url: str):
     # request sent at that moment, a client-side race rather than an answer of the site.
     session.headers["Connection"] = "close"
     return session
+
+
+# seed_demo's DEMO_TOTP_SECRET, written out so the load bench needs no Django set-up; the
+# seed above uses seed_demo's own constant, so a change there fails the sign-in loudly.
+DEMO_TOTP_SECRET = "PHOTOLIBRARYDEMOSECONDFACTORKEYS"
+
+
+def pass_second_step(session, base: str, *, timeout: float = 30) -> None:
+    """A staff session signed in with its password types the current code of seed_demo's
+    demo secret on the code page, as a reviewer with an authenticator app would."""
+    import base64
+
+    from django_otp.oath import totp
+
+    page = session.get(f"{base}/accounts/second-step/", timeout=timeout)
+    if page.status_code != 200:
+        raise StackError(f"no code page for this session: {page.status_code}")
+    code = f"{totp(base64.b32decode(DEMO_TOTP_SECRET), step=30, t0=0, digits=6):06d}"
+    token = session.cookies.get("csrftoken", "")
+    answer = session.post(f"{base}/accounts/second-step/", timeout=timeout,
+                          allow_redirects=False, headers={"X-CSRFToken": token},
+                          data={"code": code, "csrfmiddlewaretoken": token})
+    if answer.status_code != 302:
+        raise StackError(f"the code was not accepted: {answer.status_code} {answer.text[:300]}")

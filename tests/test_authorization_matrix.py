@@ -48,12 +48,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from photolib import ratelimit
 from photolib.accounts.models import User
+from photolib.accounts.sessions import is_staff_account
 from photolib.catalog import services as catalog_services
 from photolib.catalog.models import RecallNotice
 from photolib.consent.models import CollectionMethod, ConsentRecord
 from photolib.consent.services import RequestContext
 from photolib.photos import moderation
 from tests.catalog.conftest import catalog_world, cleared  # noqa: F401 - fixtures
+from tests.conftest import staff_login
 from tests.consent.conftest import grant, make_user
 
 ACTORS = ("anon", "unver", "resA", "resB", "mkt", "rev", "su")
@@ -96,6 +98,8 @@ MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
     "accounts:logout":              row("405    405  405  405  405  405  405",
                                         "302    302  302  302  302  302  302"),
     "accounts:profile":             SIGNED_IN,
+    "accounts:second_factor":       both("login  302  302  302  302  302  302"),
+    "accounts:second_factor_enrol": both("login  302  302  302  302  302  302"),
     "accounts:password_change":     SIGNED_IN,
     "accounts:password_change_done": row("login 200  200  200  200  200  200",
                                          "login 405  405  405  405  405  405"),
@@ -197,6 +201,9 @@ MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
     # --- the Django admin: the site's own pages -------------------------------------------
     # Anyone without admin access is sent to the admin's sign-in page.
     "admin:index":                  both("admin admin admin admin admin 200 200"),
+    # django-otp's own admin pages for a TOTP device: its settings and its QR code.
+    "admin:otp_totp_totpdevice_config": both("admin admin admin admin admin 403 200"),
+    "admin:otp_totp_totpdevice_qrcode": both("admin admin admin admin admin 403 200"),
     # Signed in without admin access: the page says so (200); staff are sent to the index.
     "admin:login":                  row("200    200  200  200  200  302  302",
                                         "200    200  200  200  200  200  200"),
@@ -237,6 +244,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "photos_tag":                    ("",      "vacd"),
     "catalog_download":              ("v",     "v"),
     "catalog_collection":            ("",      "vacd"),
+    "otp_totp_totpdevice":           ("",      "vacd"),
+    "otp_static_staticdevice":       ("",      "vacd"),
 }
 # fmt: on
 
@@ -369,6 +378,8 @@ class World:
                 "content_type_id": ContentType.objects.get_for_model(self.group).pk,
                 "object_id": self.group.pk},
             "admin:auth_user_password_change": {"id": self.users["resA"].pk},
+            "admin:otp_totp_totpdevice_config": {"pk": self.totp_device().pk},
+            "admin:otp_totp_totpdevice_qrcode": {"pk": self.totp_device().pk},
         }
         if name in by_name:
             return by_name[name]
@@ -383,6 +394,11 @@ class World:
         if "<path:object_id>" in pattern:
             found["object_id"] = self.admin_object(name).pk
         return found
+
+    def totp_device(self):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        return TOTPDevice.objects.order_by("pk").first()
 
     def admin_object(self, name: str):
         label = name.removeprefix("admin:").rsplit("_", 1)[0]
@@ -404,6 +420,12 @@ def world(catalog_world, cleared, django_capture_on_commit_callbacks) -> World: 
 
     resident_a = catalog_world["resident"]
     resident_b = make_user("bo@example.org")
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # A second factor of the reviewer's, for the admin's device pages.
+    TOTPDevice.objects.create(user=catalog_world["reviewer"], name="matrix", confirmed=True)
+    StaticDevice.objects.create(user=catalog_world["reviewer"], name="matrix recovery")
     grant(resident_b, catalog_world["group"])
     marketing = catalog_world["marketing"]
     # Small images: the matrix needs the files to exist, not to be large.
@@ -451,7 +473,10 @@ def sign_in(client: Client, user: User) -> None:
     factor (django-otp), this is where a reviewer's or superuser's session is also marked
     as verified with their device, so every row keeps testing what the role may do.
     """
-    client.force_login(user)
+    if is_staff_account(user):
+        staff_login(client, user)
+    else:
+        client.force_login(user)
 
 
 # --- the matrix -----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from tests.production_stack import (
     StackError,
     create_buckets,
     http_session,
+    pass_second_step,
     remove_buckets,
     wait_until,
 )
@@ -136,6 +137,7 @@ def reviewer_approves(site: ProductionStack, photo_id: str) -> None:
     """The reviewer signs in and approves one photo: every step of a reviewer's sign-in
     (a second factor, when staff need one) belongs here."""
     session = sign_in(site, "reviewer@example.org")
+    pass_second_step(session, site.url, timeout=10)
     page = session.get(f"{site.url}/review/photos/{photo_id}/", timeout=10)
     assert page.status_code == 200, page.text[:500]
     answer = post(site, session, f"/review/photos/{photo_id}/approve/", {})

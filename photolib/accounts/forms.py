@@ -46,3 +46,13 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("display_name", "credit_name")
+
+
+class SecondFactorForm(forms.Form):
+    """One code: six digits from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label="Code", max_length=32, strip=True,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code",
+                                      "inputmode": "text", "spellcheck": "false"}),
+    )

@@ -11,6 +11,8 @@ urlpatterns = [
     path("verify-again/", views.resend_verification, name="resend_verification"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("second-step/", views.second_step, name="second_factor"),
+    path("second-step/set-up/", views.second_step_enrol, name="second_factor_enrol"),
     path("profile/", views.profile, name="profile"),
     path(
         "password/change/",

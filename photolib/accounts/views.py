@@ -5,18 +5,25 @@ Password change and reset are Django's own views, wired in ``urls.py``.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from photolib import ratelimit
+from photolib.accounts import second_factor as factor
 from photolib.accounts import services
-from photolib.accounts.forms import LoginForm, ProfileForm, SignUpForm
+from photolib.accounts.forms import LoginForm, ProfileForm, SecondFactorForm, SignUpForm
 from photolib.accounts.tokens import ExpiredLink, VerificationError
 
 
@@ -79,6 +86,92 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+# The secret of an authenticator being set up, kept in the session until a first code
+# confirms it: an enrolment never finished leaves nothing in the database.
+ENROL_SECRET = "photolib_second_factor_secret"  # noqa: S105 - a session key's name
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _with_next(name: str, request: HttpRequest) -> str:
+    return f"{reverse(name)}?{urlencode({'next': _next_url(request)})}"
+
+
+def _verified(request: HttpRequest, device) -> None:
+    # A new session key as the session gains staff rights, as Django does at sign-in.
+    request.session.cycle_key()
+    django_otp.login(request, device)
+
+
+@login_required
+def second_step(request: HttpRequest) -> HttpResponse:
+    """After the password, a staff member types a code from their authenticator app or a
+    recovery code. Anyone else, or a session already verified, goes straight on."""
+    user = request.user
+    if not factor.needs_second_factor(user) or factor.session_verified(user):
+        return redirect(_next_url(request))
+    if not factor.has_authenticator(user):
+        return redirect(_with_next("accounts:second_factor_enrol", request))
+    form = SecondFactorForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = factor.second_factor_check(user=user, code=form.cleaned_data["code"])
+        except factor.TooManyAttempts as exc:
+            form.add_error("code", str(exc))
+            status = 429
+        except factor.SecondFactorError as exc:
+            form.add_error("code", str(exc))
+        else:
+            _verified(request, device)
+            if isinstance(device, StaticDevice):
+                left = factor.recovery_codes_left(user)
+                messages.warning(request, f"You signed in with a recovery code; {left} of "
+                                 f"{factor.RECOVERY_CODE_COUNT} are left. Each works once.")
+            return redirect(_next_url(request))
+    return render(request, "accounts/second_factor.html",
+                  {"form": form, "next": _next_url(request)}, status=status)
+
+
+@login_required
+def second_step_enrol(request: HttpRequest) -> HttpResponse:
+    """A staff member's first sign-in: set up an authenticator app from a QR code (or the
+    secret typed by hand), confirm it with a first code, and see the recovery codes once."""
+    user = request.user
+    if not factor.needs_second_factor(user):
+        return redirect(_next_url(request))
+    if factor.has_authenticator(user):
+        return redirect(_with_next("accounts:second_factor", request))
+    key = request.session.get(ENROL_SECRET)
+    if not key:
+        key = request.session[ENROL_SECRET] = factor.new_secret()
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrolment = factor.second_factor_enrol(user=user, key_hex=key,
+                                                   code=form.cleaned_data["code"])
+        except factor.AlreadyEnrolled:
+            return redirect(_with_next("accounts:second_factor", request))
+        except factor.SecondFactorError as exc:
+            form.add_error("code", str(exc))
+        else:
+            del request.session[ENROL_SECRET]
+            _verified(request, enrolment.device)
+            return render(request, "accounts/recovery_codes.html",
+                          {"codes": enrolment.recovery_codes, "next": _next_url(request)})
+    uri = factor.otpauth_uri(user, key)
+    return render(request, "accounts/second_factor_enrol.html", {
+        "form": form, "next": _next_url(request), "otpauth_uri": uri,
+        "qr_code": factor.qr_code_data_uri(uri), "secret": factor.secret_for_typing(key),
+    })
 
 
 @login_required

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from photolib.photos.models import ModerationEvent, Photo
 from tests.catalog.conftest import upload
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def waiting(catalog_world, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def reviewer_client(client, catalog_world):
-    client.force_login(catalog_world["reviewer"])
+    staff_login(client, catalog_world["reviewer"])
     return client
 
 

@@ -18,6 +18,7 @@ from photolib.consent.services import RequestContext, consent_withdraw
 from photolib.photos import lifecycle, moderation
 from photolib.photos.models import Photo
 from photolib.rights.erasure import account_erase
+from tests.conftest import staff_login
 from tests.consent.conftest import make_user
 
 CONTEXT = RequestContext(ip_address="192.0.2.7", user_agent="pytest")
@@ -241,7 +242,7 @@ def test_notices_page_acknowledge_and_the_reviewers_view(held, client,
     assert theirs.acknowledged_at is None
 
     assert client.get(reverse("catalog:photo_recall", args=[held["photo"].pk])).status_code == 403
-    client.force_login(held["reviewer"])
+    staff_login(client, held["reviewer"])
     audit = client.get(reverse("catalog:photo_recall", args=[held["photo"].pk])).content.decode()
     rows = audit.split("<tr>")
     [d_row] = [r for r in rows if downloader.email in r]

@@ -10,6 +10,7 @@ from photolib.consent.services import RequestContext, consent_withdraw
 from photolib.photos import moderation
 from photolib.photos.models import Photo
 from tests.catalog.conftest import upload
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,7 @@ def test_the_reviewer_is_told_when_an_approved_photo_is_not_in_the_catalog(
         photo = upload(resident, catalog_world["group"], "Harbour at noon")
         consent_withdraw(user=resident, group=catalog_world["group"],
                          method=CollectionMethod.WITHDRAW_BUTTON, context=RequestContext())
-    client.force_login(catalog_world["reviewer"])
+    staff_login(client, catalog_world["reviewer"])
     response = client.post(reverse("review:approve", args=[photo.pk]), follow=True)
     text = response.content.decode()
     assert "Approved, but “Harbour at noon” is not in the catalog: the photographer withdrew " \

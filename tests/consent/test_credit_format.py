@@ -9,6 +9,7 @@ from django.urls import reverse
 from photolib.consent import services
 from photolib.consent.credit import format_credit, validate_credit_format
 from photolib.consent.models import AgreementVersion
+from tests.conftest import staff_login
 from tests.consent.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ ACCEPTED = {
 
 @pytest.fixture
 def reviewer_client(client):
-    client.force_login(make_user("rita@example.org", role="reviewer"))
+    staff_login(client, make_user("rita@example.org", role="reviewer"))
     return client
 
 

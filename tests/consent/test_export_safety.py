@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from photolib.consent import services
 from photolib.consent.models import CommunityGroup
+from tests.conftest import staff_login
 from tests.consent.conftest import grant, make_user, publish
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def test_reviewers_csv_neutralises_formulas_in_names_and_user_agents(client, rev
         user.save(update_fields=["display_name"])
         grant(user, group, services.RequestContext(ip_address="203.0.113.7",
                                                    user_agent=formula))
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     response = client.get(reverse("consent:record_export"))
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(),
@@ -61,7 +62,7 @@ def test_exports_and_reviewer_pages_are_not_stored(client, resident, reviewer, r
     client.force_login(resident)
     for url in (reverse("consent:my_consent_27560"), reverse("consent:my_consent")):
         assert client.get(url)["Cache-Control"] == "private, no-store"
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     for url in (reverse("consent:record_export"), reverse("consent:record_list"),
                 reverse("consent:record_detail", args=[record.id])):
         response = client.get(url)

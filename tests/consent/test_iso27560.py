@@ -9,6 +9,7 @@ from django.urls import reverse
 from photolib.consent import iso27560, receipts
 from photolib.consent.models import CollectionMethod, CommunityGroup
 from photolib.consent.services import RequestContext, consent_withdraw
+from tests.conftest import staff_login
 from tests.consent.conftest import grant, make_user, publish
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +141,7 @@ def test_a_resident_downloads_all_theirs_and_a_reviewer_any_one(client, group, r
     assert [d["processing"]["notice"].rsplit("/", 2)[-2] for d in everything["@graph"]] == [
         str(group.current_version().pk), str(other_group.current_version().pk)]
     assert {d["piiPrincipalId"] for d in everything["@graph"]} == {f"mailto:{resident.email}"}
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     detail = client.get(reverse("consent:record_detail", args=[in_other.id])).content.decode()
     assert reverse("consent:record_27560", args=[in_other.id]) in detail
     doc = download(client, "consent:record_27560", in_other.id)

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from photolib.consent.models import ConsentRecord
 from photolib.consent.selectors import membership
+from tests.conftest import staff_login
 from tests.consent.conftest import grant, make_user, publish
 
 pytestmark = pytest.mark.django_db
@@ -176,7 +177,7 @@ def test_receipts_are_private_to_their_subject_and_reviewers(client, group, resi
     client.force_login(make_user("nosy@example.org"))
     assert client.get(record.get_absolute_url()).status_code == 404
     assert client.get(reverse("consent:receipt_json", args=[record.id])).status_code == 404
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     assert client.get(record.get_absolute_url()).status_code == 200
 
 

@@ -11,6 +11,7 @@ from photolib.consent.errors import LedgerImmutable
 from photolib.consent.ledger import verify_ledger
 from photolib.consent.models import GENESIS_HASH, CollectionMethod, ConsentRecord
 from photolib.consent.services import consent_withdraw
+from tests.conftest import staff_login
 from tests.consent.conftest import grant, make_user
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +73,7 @@ def test_admin_offers_no_change_or_delete(client, group, resident, reviewer):
     admin.is_superuser = True
     admin.save()
     for user in (reviewer, admin):
-        client.force_login(user)
+        staff_login(client, user)
         assert client.get(reverse("admin:consent_consentrecord_changelist")).status_code == 200
         page = client.get(reverse("admin:consent_consentrecord_change", args=[record.pk]))
         assert page.status_code == 200

@@ -9,6 +9,7 @@ from django.urls import reverse
 from photolib.consent import services
 from photolib.consent.errors import AgreementImmutable
 from photolib.consent.models import AgreementVersion, CollectionMethod, CommunityGroup
+from tests.conftest import staff_login
 from tests.consent.conftest import grant, make_user, publish
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def listed(client, **params):
 
 
 def test_records_list_filters(client, reviewer, ledger, group):
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     assert listed(client) == [4, 3, 2, 1]
     assert listed(client, group=group.pk) == [4, 2, 1]
     assert listed(client, action="WITHDRAW") == [4]
@@ -47,7 +48,7 @@ def test_records_list_filters(client, reviewer, ledger, group):
 @pytest.mark.parametrize("params", [{"date_from": "31/02/2026"}, {"group": "99999"},
                                     {"action": "DELETE"}, {"version": "-1"}])
 def test_bad_filters_are_form_errors_not_500(client, reviewer, ledger, params):
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     response = client.get(reverse("consent:record_list"), params)
     assert response.status_code == 200
     assert response.context["form"].errors
@@ -55,7 +56,7 @@ def test_bad_filters_are_form_errors_not_500(client, reviewer, ledger, params):
 
 
 def test_record_detail_shows_the_evidence(client, reviewer, ledger):
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     record = ledger[0]
     body = client.get(reverse("consent:record_detail", args=[record.id])).content.decode()
     for fact in (str(record.id), record.record_hash, record.prev_hash, record.ip_address,
@@ -64,7 +65,7 @@ def test_record_detail_shows_the_evidence(client, reviewer, ledger):
 
 
 def test_csv_export_streams_the_filtered_records(client, reviewer, ledger, group):
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     response = client.get(reverse("consent:record_export"), {"group": group.pk})
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"].startswith("text/csv")
@@ -115,7 +116,7 @@ def test_publishing_numbers_and_hashes_a_draft(group):
 
 
 def test_reviewer_publishes_through_the_admin(client, reviewer, group):
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     response = client.post(reverse("admin:consent_agreementversion_add"), {
         "group": group.pk, "title": "Photo reuse agreement", "text": "Version two text",
         "statements": "I am old enough.\nI license my photos.",
@@ -136,7 +137,7 @@ def test_reviewer_publishes_through_the_admin(client, reviewer, group):
 
 
 def test_bad_credit_format_is_a_form_error(client, reviewer, group):
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     response = client.post(reverse("admin:consent_agreementversion_add"), {
         "group": group.pk, "title": "T", "text": "x", "statements": "I agree.",
         "permitted_uses": ["web"], "credit_format": "Photo: {name}", "minimum_age": "16"})

@@ -13,6 +13,7 @@ from joserfc.jwk import KeySet
 from photolib.consent import receipts, signing
 from photolib.consent.models import CollectionMethod
 from photolib.consent.services import RequestContext, consent_withdraw
+from tests.conftest import staff_login
 from tests.consent.conftest import grant
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_resident_downloads_the_signed_receipt_and_others_cannot(client, signed,
     assert response.status_code == 200 and response["Content-Type"] == "application/jwt"
     assert f'filename="consent-receipt-{record.id}.jwt"' in response["Content-Disposition"]
     assert response.content.decode() == token
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     assert client.get(url).status_code == 200
     from tests.consent.conftest import make_user
 

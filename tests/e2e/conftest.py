@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -41,3 +43,23 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in_staff(page, email: str, password: str, secret: str | None = None) -> None:
+    """A reviewer or admin signs in as a person does: the password, then the code page,
+    with the code an authenticator app holding ``secret`` (base32; by default the demo
+    staff's published one) shows now. A code is accepted once: when this account's last
+    code was from the current 30 seconds, wait for the next."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from photolib.accounts.management.commands.seed_demo import DEMO_TOTP_SECRET
+    from tests.conftest import totp_code
+
+    sign_in(page, email, password)
+    page.get_by_role("heading", name="Second step").wait_for()
+    last = (TOTPDevice.objects.filter(user__email=email, confirmed=True)
+            .values_list("last_t", flat=True).first())
+    while last is not None and last >= int(time.time()) // 30:
+        time.sleep(0.5)
+    page.get_by_label("Code").fill(totp_code(secret or DEMO_TOTP_SECRET))
+    page.get_by_role("button", name="Verify").click()

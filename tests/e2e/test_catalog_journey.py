@@ -12,7 +12,7 @@ from photolib.catalog.models import Download
 from photolib.catalog.rights import read_xmp
 from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People, Photo
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, sign_in_staff
 from tests.e2e.test_consent_journey import sign_out
 from tests.media_ingest.conftest import corpus_dir
 
@@ -49,7 +49,7 @@ def test_from_upload_to_withdrawal(page, photo_file, tmp_path):
     sign_out(page)
 
     # A reviewer approves it from the queue.
-    sign_in(page, "reviewer@example.org", "reviewer-demo-pass")
+    sign_in_staff(page, "reviewer@example.org", "reviewer-demo-pass")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
     row = page.locator("tr", has_text=TITLE)
     row.get_by_role("button", name="Approve").click()

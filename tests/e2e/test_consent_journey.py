@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from photolib.consent.models import ConsentRecord
-from tests.e2e.test_accounts_journey import sign_in
+from tests.e2e.conftest import sign_in, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +60,7 @@ def test_join_withdraw_and_accept_a_new_version(page):
     sign_out(page)
 
     # A reviewer publishes version 2 in the admin.
-    sign_in(page, "reviewer@example.org", "reviewer-demo-pass")
+    sign_in_staff(page, "reviewer@example.org", "reviewer-demo-pass")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Agreements").click()
     page.get_by_role("link", name="Add agreement version").click()
     page.get_by_label("Group").select_option(label="City Community Photos")

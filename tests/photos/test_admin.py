@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from photolib.photos import ingest
 from photolib.photos.models import ModerationEvent, Photo
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ def admin_client(client, make_user):
     user = make_user("ada@example.org", role="reviewer")
     user.is_superuser = True
     user.save()
-    client.force_login(user)
+    staff_login(client, user)
     return client
 
 

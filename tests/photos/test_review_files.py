@@ -15,6 +15,7 @@ from PIL import Image
 from photolib.files import serve
 from photolib.photos.keys import ORIGINALS
 from photolib.photos.models import Photo
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def damaged_png() -> SimpleUploadedFile:
 
 @pytest.fixture
 def reviewer_client(client, make_user):
-    client.force_login(make_user("rita@example.org", role="reviewer"))
+    staff_login(client, make_user("rita@example.org", role="reviewer"))
     return client
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from photolib.photos import attestation
 from photolib.photos.models import ModerationEvent, Photo, PhotoAttestation
+from tests.conftest import staff_login
 from tests.photos.conftest import join, jpeg_upload, pdf_upload, stored_files
 
 pytestmark = pytest.mark.django_db
@@ -188,7 +189,7 @@ def test_status_and_images_are_only_for_the_owner(client, make_user, member, gro
     assert client.post(reverse("photos:delete", args=[photo.id])).status_code == 404
     assert Photo.objects.filter(pk=photo.pk).exists()
     reviewer = make_user("rita@example.org", role="reviewer")
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     assert client.get(reverse("photos:rendition", args=[photo.id, "thumb"])).status_code == 200
     client.force_login(member)
     assert client.get(reverse("photos:rendition", args=[photo.id, "huge"])).status_code == 404

@@ -18,6 +18,7 @@ from photolib.photos import moderation
 from photolib.photos.models import Photo
 from photolib.rights.models import ErasureLog
 from tests.catalog.conftest import upload
+from tests.conftest import staff_login
 from tests.consent.conftest import grant, make_user, publish
 from tests.rights.conftest import PASSWORD, download, files_containing, rows_containing
 
@@ -120,7 +121,7 @@ def test_erasure_leaves_no_personal_data_and_the_ledger_still_proves_the_receipt
     log = ErasureLog.objects.get(account=erased)
     assert (log.via, log.photos_deleted, log.records_withdrawn) == ("resident", 2, 2)
     assert [k["photo_id"] for k in log.photos_kept] == [str(used.pk)]
-    client.force_login(world["reviewer"])
+    staff_login(client, world["reviewer"])
     page = client.get(reverse("rights:erasure_log")).content.decode()
     assert f"#{erased.pk}" in page and str(used.pk) in page and "legal defence" in page
 

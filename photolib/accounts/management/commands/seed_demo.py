@@ -1,6 +1,7 @@
 """``manage.py seed_demo``: demo accounts (and, from later apps, demo content).
 
-Idempotent: running it again changes nothing but restores the demo passwords.
+Idempotent: running it again changes nothing but restores the demo passwords and the
+demo staff's second factor (``DEMO_TOTP_SECRET``, ``DEMO_RECOVERY_CODE``).
 Never run it against a production database: it refuses under the production
 profile unless ``--force`` is given.
 """
@@ -13,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from photolib.accounts import roles
+from photolib.accounts import roles, second_factor
 from photolib.accounts.models import User
 
 DEMO_ACCOUNTS = (
@@ -26,6 +27,13 @@ DEMO_ACCOUNTS = (
      (roles.REVIEWER,), False),
     ("admin@example.org", "admin-demo-pass", "Ada Admin", "Ada Admin", (roles.REVIEWER,), True),
 )
+
+# Reviewers and admins sign in with a second factor. The demo staff share this fixed,
+# published secret (base32, as authenticator apps take it): add it to any app to get
+# their codes. Demo only: anyone who reads this file can make the codes.
+DEMO_TOTP_SECRET = "PHOTOLIBRARYDEMOSECONDFACTORKEYS"  # noqa: S105 - published on purpose
+# One recovery code each, instead of a code from the app; it works once per seed_demo run.
+DEMO_RECOVERY_CODE = "demorecovery"
 
 
 class Command(BaseCommand):
@@ -43,6 +51,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = {email: self._account(email, password, name, credit, role_names, su)
                      for email, password, name, credit, role_names, su in DEMO_ACCOUNTS}
+            for user in users.values():
+                if second_factor.needs_second_factor(user):
+                    second_factor.second_factor_seed(user=user,
+                                                     secret_base32_text=DEMO_TOTP_SECRET,
+                                                     recovery_code=DEMO_RECOVERY_CODE)
         for hook in seed_hooks():
             hook(users=users, stdout=self.stdout)
         if not quiet_logins:
@@ -50,6 +63,10 @@ class Command(BaseCommand):
             for email, password, _name, _credit, role_names, su in DEMO_ACCOUNTS:
                 label = "admin" if su else ", ".join(role_names)
                 self.stdout.write(f"  {label:<10} {email:<24} {password}")
+            self.stdout.write(
+                "Reviewer and admin then need a code: add the demo secret "
+                f"{DEMO_TOTP_SECRET} to an authenticator app (time-based, 6 digits, 30 s), "
+                f"or type the recovery code {DEMO_RECOVERY_CODE} (once per seed_demo).")
 
     def _account(self, email, password, name, credit, role_names, superuser) -> User:
         user, created = User.objects.get_or_create(
