@@ -212,9 +212,15 @@ def _stored_names() -> list[tuple[int, str | None, str]]:
     return sorted(found, key=lambda item: (item[0], item[1] or ""))
 
 
+# A checkpoint is a few kilobytes (its record's canonical fields included); no more than
+# this is read of one, so a huge object in the store cannot exhaust memory (joserfc itself
+# refuses a token past about 126 KiB).
+MAX_CHECKPOINT_BYTES = 96 * 1024
+
+
 def _read(name: str) -> str:
     with storages[EVIDENCE].open(name, "rb") as fh:
-        return fh.read(1024 * 1024).decode("ascii", "replace")
+        return fh.read(MAX_CHECKPOINT_BYTES).decode("ascii", "replace")
 
 
 def restore_statements() -> tuple[list[dict[str, Any]], list[str]]:

@@ -13,7 +13,7 @@ from django.core.files.storage import storages
 from django.db import connection
 
 from photolib.consent import evidence, signing
-from photolib.consent.evidence import CheckpointVerification, verify_checkpoints
+from photolib.consent.evidence import CheckpointVerification, LostRecord, verify_checkpoints
 from photolib.consent.models import ConsentRecord
 from tests.consent.conftest import grant, make_user
 
@@ -117,9 +117,10 @@ def test_a_checkpoint_under_another_sequences_name_is_reported_not_counted(group
     with storages["evidence"].open(evidence.checkpoint_name(2)) as fh:
         store_as(1, fh.read().decode())
     result = verify_checkpoints()
-    assert result == CheckpointVerification(checkpoints=2, chain_end=3, problems=[
-        "checkpoint checkpoints/000000000001.jws is signed for #2 of "
-        "'photolib-consent-ledger', not for #1"], missing=[])
+    lie = ("checkpoint checkpoints/000000000001.jws is signed for #2 of "
+           "'photolib-consent-ledger', not for #1")
+    assert result == CheckpointVerification(checkpoints=2, chain_end=3, problems=[lie],
+                                            missing=[], untrusted=[lie])
 
 
 def test_a_checkpoint_of_another_ledger_is_reported(group):
@@ -128,9 +129,10 @@ def test_a_checkpoint_of_another_ledger_is_reported(group):
                         "headHash": record.record_hash, "time": "2026-12-01T00:00:00+00:00",
                         "kid": signing.city_key().kid}))
     result = verify_checkpoints()
-    assert result == CheckpointVerification(checkpoints=0, chain_end=1, problems=[
-        "checkpoint checkpoints/000000000001.jws is signed for #1 of 'some-other-ledger', "
-        "not for #1"], missing=[])
+    lie = ("checkpoint checkpoints/000000000001.jws is signed for #1 of 'some-other-ledger', "
+           "not for #1")
+    assert result == CheckpointVerification(checkpoints=0, chain_end=1, problems=[lie],
+                                            missing=[], untrusted=[lie])
 
 
 def test_a_checkpoint_of_a_deleted_middle_record_is_reported(group):
@@ -139,7 +141,8 @@ def test_a_checkpoint_of_a_deleted_middle_record_is_reported(group):
     delete_record(records[1])
     result = verify_checkpoints()
     assert result == CheckpointVerification(checkpoints=2, chain_end=3, problems=[
-        "checkpoint #2 names a record that is not in the ledger: it was deleted"], missing=[])
+        "checkpoint #2 names a record that is not in the ledger: it was deleted"], missing=[],
+        lost=[LostRecord(2, records[1].record_hash, None, beyond_end=False)])
 
 
 def test_checkpoints_beyond_the_end_are_each_reported(group):
@@ -150,7 +153,9 @@ def test_checkpoints_beyond_the_end_are_each_reported(group):
     result = verify_checkpoints()
     beyond = "is beyond the chain's end (#1): records after #1 were deleted and the head moved back"
     assert result == CheckpointVerification(checkpoints=1, chain_end=1, problems=[
-        f"checkpoint #2 {beyond}", f"checkpoint #3 {beyond}"], missing=[])
+        f"checkpoint #2 {beyond}", f"checkpoint #3 {beyond}"], missing=[], lost=[
+        LostRecord(2, records[1].record_hash, None, beyond_end=True),
+        LostRecord(3, records[2].record_hash, None, beyond_end=True)])
 
 
 def test_a_checkpoint_of_a_different_head_hash_is_reported(group):
@@ -160,7 +165,8 @@ def test_a_checkpoint_of_a_different_head_hash_is_reported(group):
                         "time": "2026-12-01T00:00:00+00:00", "kid": signing.city_key().kid}))
     assert verify_checkpoints() == CheckpointVerification(checkpoints=1, chain_end=2, problems=[
         f"checkpoint #2 signed head hash {'d' * 64}, but record #2 has "
-        f"{records[1].record_hash}: records were rewritten"], missing=[])
+        f"{records[1].record_hash}: records were rewritten"], missing=[],
+        lost=[LostRecord(2, "d" * 64, None, beyond_end=False)])
 
 
 def test_a_garbled_checkpoint_fails_its_signature_and_the_next_is_still_checked(group):
@@ -176,20 +182,21 @@ def test_a_garbled_checkpoint_fails_its_signature_and_the_next_is_still_checked(
     assert problem.endswith("; the checkpoint was rewritten")
 
 
-def test_a_checkpoint_over_64_kib_is_not_read_whole_and_fails(group):
-    """A checkpoint is a few hundred bytes; the check reads at most 64 KiB of one, so a
-    huge object in the store cannot exhaust memory. One just over the bound, though
+def test_a_checkpoint_over_the_read_bound_is_not_read_whole_and_fails(group):
+    """A checkpoint is a few kilobytes; the check reads at most MAX_CHECKPOINT_BYTES of one,
+    so a huge object in the store cannot exhaust memory. One just over the bound, though
     genuinely signed, is reported, never verified."""
+    bound = evidence.MAX_CHECKPOINT_BYTES
     [record] = grants(group, 1)
     claims = {"ledger": evidence.LEDGER_NAME, "sequence": 1, "headHash": record.record_hash,
               "time": "2026-12-01T00:00:00+00:00", "kid": signing.city_key().kid, "pad": ""}
     token = signed(claims)
-    claims["pad"] = "p" * ((64 * 1024 - len(token)) * 3 // 4)  # base64: 4 chars per 3 bytes
+    claims["pad"] = "p" * ((bound - len(token)) * 3 // 4)  # base64: 4 chars per 3 bytes
     token = signed(claims)
-    while len(token) < 64 * 1024 + 10:  # land a few bytes past the bound
+    while len(token) < bound + 10:  # land a few bytes past the bound
         claims["pad"] += "p"
         token = signed(claims)
-    assert 64 * 1024 < len(token) < 64 * 1025
+    assert bound < len(token) < bound + 1024
     assert signing.verify_compact(token)[1]["sequence"] == 1  # it is genuinely signed
     store_as(1, token)
     result = verify_checkpoints()

@@ -36,7 +36,8 @@ def test_objects_are_private_encrypted_typed_and_keyed_by_uuid(s3_storage, inges
     original = f"originals/{photo.id}/{photo.original_key.split('/', 1)[1]}"
     assert original.endswith("." + extension) and original.isascii() and " " not in original
     keys = sorted(s3_storage.list_keys())
-    assert keys == sorted([original, f"renditions/{photo.id}/preview-1600-q85.jpg",
+    assert keys == sorted([original, f"renditions/{photo.id}/print-16384-q92.jpg",
+                           f"renditions/{photo.id}/preview-1600-q85.jpg",
                            f"renditions/{photo.id}/thumb-400-q85.jpg"])
     types = {"jpg": "image/jpeg", "heic": "image/heic", "tif": "image/tiff"}
     for key in keys:
