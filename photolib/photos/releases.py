@@ -17,6 +17,7 @@ on; nothing is stored by this module.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import BinaryIO
 
@@ -78,10 +79,47 @@ def check_pdf(fileobj: BinaryIO) -> int:
     return pages
 
 
+# An image release is decoded in the upload request, so it gets a memory bound of its own:
+# a baseline JPEG decodes at a small scale (the photo limits apply); any other image,
+# progressive JPEGs included, is decoded whole,
+# and at most this much of it, so an upload request stays within its 30 MB memory target (a
+# grey A4 scan at 400 dpi, or a colour one at 200 dpi, fits; a larger scan goes as a PDF or
+# a JPEG).
+RELEASE_MAX_DECODED_BYTES = 24 * 1024 * 1024
+
+
+def _progressive(fileobj: BinaryIO) -> bool:
+    """A progressive JPEG keeps every coefficient of the full frame while it decodes, at any
+    scale (headers only; ``fileobj`` is left at 0)."""
+    from PIL import Image
+
+    try:
+        with Image.open(fileobj) as image:
+            return bool(image.info.get("progressive"))
+    except Exception:  # noqa: BLE001 - unreadable headers: the pipeline refuses it with a reason
+        return True
+    finally:
+        fileobj.seek(0)
+
+
+def release_limits(fileobj: BinaryIO, limits: Limits) -> Limits:
+    """The limits an image release is decoded under (``fileobj`` is left at 0)."""
+    try:
+        kind = media_ingest.sniff(fileobj).format
+    except media_ingest.UnsupportedFormat:
+        return limits  # refused by the pipeline with its own reason
+    if kind == "JPEG" and not _progressive(fileobj):
+        return limits  # decoded at 1/8 scale, row by row
+    return dataclasses.replace(
+        limits, max_decoded_bytes=min(limits.max_decoded_bytes, RELEASE_MAX_DECODED_BYTES))
+
+
 def check_image(fileobj: BinaryIO, limits: Limits) -> media_ingest.IngestResult:
     """Decode ``fileobj`` as the photo pipeline decodes an original (limits, integrity,
-    complete decode; one small rendition, discarded). Raises ``InvalidInput``."""
+    complete decode; one small rendition, discarded), within :func:`release_limits`.
+    Raises ``InvalidInput``."""
     try:
+        limits = release_limits(fileobj, limits)
         with pillow_lock:
             return media_ingest.process(fileobj, limits, specs=(THUMB,))
     except media_ingest.UnsupportedFormat:

@@ -87,6 +87,28 @@ def test_image_releases_are_decoded_and_kept_with_their_own_type(upload, _file_s
     assert photo.attestation.release_key == f"{photo.id}/release.jpg"
 
 
+def test_a_grey_a4_scan_at_400_dpi_fits_the_release_bound():
+    import io
+
+    from PIL import Image
+
+    from media_ingest import DEFAULT_LIMITS
+    from media_ingest.imaging import decoded_bytes
+    from photolib.photos.releases import RELEASE_MAX_DECODED_BYTES, release_limits
+
+    scan = Image.open(io.BytesIO(png_header_only(3_307, 4_677, "L")))
+    assert decoded_bytes(scan) <= RELEASE_MAX_DECODED_BYTES
+    jpeg = io.BytesIO(_jpeg())
+    assert release_limits(jpeg, DEFAULT_LIMITS) == DEFAULT_LIMITS  # decoded small
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48)).save(out, "JPEG", progressive=True)
+    progressive = io.BytesIO(out.getvalue())
+    assert release_limits(progressive, DEFAULT_LIMITS).max_decoded_bytes == \
+        RELEASE_MAX_DECODED_BYTES  # keeps every coefficient of the full frame
+    png = io.BytesIO(png_header_only(10, 10, "L"))
+    assert release_limits(png, DEFAULT_LIMITS).max_decoded_bytes == RELEASE_MAX_DECODED_BYTES
+
+
 def _damaged_png() -> bytes:
     data = png_upload().read()
     return data[:-30]  # the image data is cut off, IEND is gone
@@ -97,6 +119,8 @@ IMAGE_REFUSALS = {
     "pixel bomb": (png_header_only(20_000, 20_000), "too_many_pixels"),
     # inside the pixel limit, but 475 MB once decoded
     "memory bomb": (png_header_only(10_900, 10_900, "RGBA"), "too_much_memory"),
+    # a photo's limits would admit it, but a PNG release is decoded in the request: 24 MB
+    "large png scan": (png_header_only(4_000, 3_000, "RGB"), "too_much_memory"),
     "damaged png": (_damaged_png(), "corrupt_image"),
     "cut-off jpeg": (_jpeg()[:600], "corrupt_image"),
 }
