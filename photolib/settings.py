@@ -17,6 +17,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from photolib import languages as _search_languages
 from photolib.consent.signing import generate_private_pem, read_private_pem
 from photolib.env import (
     env_bool,
@@ -455,6 +456,13 @@ PHOTOLIB_OUTBOX_RETRY_SECONDS = env_int("PHOTOLIB_OUTBOX_RETRY_SECONDS", 30)
 PHOTOLIB_OUTBOX_KEEP_DAYS = env_int("PHOTOLIB_OUTBOX_KEEP_DAYS", 7)
 
 # --- Catalog --------------------------------------------------------------
+# The language search reads words in (stems, stop words; accents never matter): one of
+# photolib/languages.py's LANGUAGES. A community group may set its own.
+PHOTOLIB_SEARCH_LANGUAGE = env_str("PHOTOLIB_SEARCH_LANGUAGE", "english").strip().lower()
+try:
+    _search_languages.check(PHOTOLIB_SEARCH_LANGUAGE)
+except _search_languages.UnknownLanguage as _exc:
+    raise ImproperlyConfigured(str(_exc)) from None
 # Days before a photo's licence term ends that its owner is offered a renewal by mail and
 # marketing sees "expires on …" (photolib/photos/expiry.py).
 PHOTOLIB_EXPIRY_NOTICE_DAYS = env_int("PHOTOLIB_EXPIRY_NOTICE_DAYS", 30)

@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
         "consent.agreementversion.change_agreementversion",
         "consent.consentrecord.view_consentrecord",
         "catalog.download.view_download",
+        "catalog.synonym.view_synonym", "catalog.synonym.add_synonym",
+        "catalog.synonym.change_synonym", "catalog.synonym.delete_synonym",
         "photos.photo.view_photo",
         "photos.moderationevent.view_moderationevent",
     ),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from photolib.admin import ReadOnlyAdmin
-from photolib.catalog.models import Collection, Download
+from photolib.catalog.models import Collection, Download, Synonym
 
 
 @admin.register(Download)
@@ -18,3 +18,12 @@ class DownloadAdmin(ReadOnlyAdmin):
 class CollectionAdmin(admin.ModelAdmin):
     list_display = ("name", "owner", "created_at")
     search_fields = ("name", "owner__email")
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    """Reviewers keep the synonyms search applies (``catalog.search.words``); a change
+    takes effect at the next search."""
+
+    list_display = ("terms", "note", "updated_at")
+    search_fields = ("terms", "note")

@@ -44,10 +44,58 @@ class SearchDocument(models.Model):
     people = models.CharField(max_length=12, blank=True)
     coarse_latitude = models.FloatField(null=True)
     coarse_longitude = models.FloatField(null=True)
+    # The language its words were indexed in (its group's, or the site's, at the time):
+    # a query is read in the same language for this document.
+    language = models.CharField(max_length=20, default="english")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"search document of {self.photo_id}"
+
+
+class SearchWord(models.Model):
+    """A word that appears in at least one search document, folded (lower case, no
+    accents) but not stemmed: the dictionary that typo correction looks in ("harbur" ->
+    "harbour"; PostgreSQL: a trigram index). Words are added as documents are indexed and
+    not removed when a document goes (a suggestion that finds nothing is harmless, and
+    the search that follows still applies the rights-cleared rule)."""
+
+    word = models.CharField(max_length=60, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class Synonym(models.Model):
+    """Terms search treats as one, kept by reviewers in the admin: a search for any of
+    them finds photos described with any other ("town hall", "city hall", "Rathaus").
+    A term may be several words (matched as a phrase)."""
+
+    terms = models.TextField(help_text="The terms, separated by commas: town hall, city hall, "
+                                       "Rathaus")
+    note = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["terms"]
+
+    def __str__(self) -> str:
+        return self.terms
+
+    def term_list(self) -> list[str]:
+        """The terms, trimmed, each at most five words, without empties or repeats."""
+        seen: dict[str, str] = {}
+        for raw in self.terms.split(","):
+            term = " ".join(raw.split()[:5])
+            if term and term.lower() not in seen:
+                seen[term.lower()] = term
+        return list(seen.values())
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if len(self.term_list()) < 2:
+            raise ValidationError({"terms": "Give at least two terms, separated by commas."})
 
 
 class Collection(models.Model):

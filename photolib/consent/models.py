@@ -23,6 +23,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from photolib import languages
 from photolib.consent.credit import (
     CREDIT_FORMAT_MAX_LENGTH,
     DEFAULT_CREDIT_FORMAT,
@@ -84,6 +85,10 @@ class CommunityGroup(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    search_language = models.CharField(
+        max_length=20, blank=True, choices=languages.CHOICES,
+        help_text="The language the group's photos are described in, for search (stems and "
+                  "stop words). Empty: the site's language.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

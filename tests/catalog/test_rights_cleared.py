@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from photolib.catalog import search, services
+from photolib.catalog.models import Synonym
 from photolib.consent.models import CollectionMethod
 from photolib.consent.services import RequestContext, consent_withdraw
 from photolib.photos import moderation
@@ -93,6 +94,11 @@ CONDITIONS = [_unapproved, _rejected, _withdrawn_photo, _taken_down, _ingest_unf
 def surfaces(client, photo, collection) -> dict[str, bool]:
     """Which marketing surfaces show the photo."""
     found = search.search(search.Filters(q="harbour"), with_facets=False)
+    # The other ways words reach a photo: a typo corrected, a synonym, an exclusion.
+    typo = search.search(search.Filters(q="harbur"), with_facets=False)
+    Synonym.objects.get_or_create(terms="haven, harbour")
+    synonym = search.search(search.Filters(q="haven"), with_facets=False)
+    excluding = search.search(search.Filters(q="-lighthouse"), with_facets=False)
     page = client.get(reverse("catalog:search"), {"q": "harbour"}).content.decode()
     detail = client.get(reverse("catalog:photo", args=[photo.pk]))
     thumb = client.get(reverse("catalog:rendition", args=[photo.pk, "thumb"]))
@@ -105,6 +111,9 @@ def surfaces(client, photo, collection) -> dict[str, bool]:
     return {
         "queryset": Photo.objects.cleared().filter(pk=photo.pk).exists(),
         "search": any(p.pk == photo.pk for p in found.photos),
+        "search (typo)": any(p.pk == photo.pk for p in typo.photos),
+        "search (synonym)": any(p.pk == photo.pk for p in synonym.photos),
+        "search (exclusion)": any(p.pk == photo.pk for p in excluding.photos),
         "search page": str(photo.pk) in page,
         "detail": detail.status_code == 200,
         "rendition": thumb.status_code == 200,
@@ -135,7 +144,8 @@ def test_each_condition_alone_removes_the_photo_everywhere(client, catalog_world
 SEARCHES = [{"q": "harbour"}, {"q": "harbour", "sort": "newest"}, {"q": "harb"},
             {"q": '"old harbour"'}, {"sort": "newest"}, {"sort": "taken"},
             {"make": "Canon", "sort": "newest"}, {"tags": ("harbour",), "sort": "taken"},
-            {"q": "harbour", "shape": "landscape", "sort": "newest"}]
+            {"q": "harbour", "shape": "landscape", "sort": "newest"},
+            {"q": "habour"}, {"q": "-lighthouse", "sort": "newest"}, {"q": "view OR scene"}]
 
 
 @pytest.mark.django_db(transaction=True)

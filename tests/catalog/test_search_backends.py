@@ -10,7 +10,12 @@ import pytest
 from django.db import connection
 
 from photolib.catalog import search
-from photolib.catalog.search.backends import PortableBackend, PostgresBackend, get_backend
+from photolib.catalog.search.backends import (
+    PortableBackend,
+    PostgresBackend,
+    SqliteBackend,
+    get_backend,
+)
 from photolib.photos import moderation
 from photolib.photos.models import People
 
@@ -69,12 +74,16 @@ SEARCHES = [
 ]
 
 
-@pytest.fixture(params=["portable", "postgres"])
+@pytest.fixture(params=["portable", "postgres", "sqlite"])
 def backend(request):
     if request.param == "postgres":
         if connection.vendor != "postgresql":
             pytest.skip("the PostgreSQL backend needs a PostgreSQL database")
         return PostgresBackend()
+    if request.param == "sqlite":
+        if connection.vendor != "sqlite":
+            pytest.skip("the FTS5 backend needs SQLite")
+        return SqliteBackend()
     return PortableBackend()
 
 
@@ -133,14 +142,16 @@ def test_relevance_ranks_the_title_first(backend, photos):
         "Sunset over the harbour", "Fishing boats at dawn", "Market crowd"}
 
 
-def test_postgres_excludes_a_word_after_a_minus(photos):
-    """``-word`` is websearch syntax; the portable backend matches words only (it would
-    require ``market`` here), so only PostgreSQL's is asked."""
-    if connection.vendor != "postgresql":
-        pytest.skip("exclusion is PostgreSQL's websearch syntax")
-    result = _search(PostgresBackend(), q="-market harbour", sort="newest")
+def test_a_minus_excludes_a_word(backend, photos):
+    """``-word`` excludes documents holding it, on every backend; so does a phrase."""
+    result = _search(backend, q="-market harbour", sort="newest")
     assert [p.title for p in result.photos] == ["Fishing boats at dawn",
                                                 "Sunset over the harbour"]
+    only_exclusion = _search(backend, q="-harbour", sort="newest")
+    assert [p.title for p in only_exclusion.photos] == ["Clock tower"]
+    assert [p.title for p in _search(backend, q='harbour -"harbour wall"',
+                                     sort="newest").photos] == [
+        "Fishing boats at dawn", "Sunset over the harbour"]
 
 
 def test_pages(backend, photos, monkeypatch):
@@ -166,6 +177,6 @@ def test_facets_only_when_named(photos):
 
 
 def test_the_database_vendor_chooses_the_backend():
-    expected = PostgresBackend if connection.vendor == "postgresql" else PortableBackend
+    expected = PostgresBackend if connection.vendor == "postgresql" else SqliteBackend
     assert type(get_backend()) is expected
     assert get_backend() is get_backend()

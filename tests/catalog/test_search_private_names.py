@@ -75,7 +75,7 @@ def test_reindex_search_rewrites_documents_written_with_the_display_name(
     SearchDocument.objects.filter(photo=photo).update(
         text="Boats at dawn Lighthouse Studio Grzegorzewska Private")
     stale = {"A": "Boats at dawn", "D": "Lighthouse Studio Grzegorzewska Private"}
-    get_backend().index_document(SearchDocument.objects.get(photo=photo).pk, stale)
+    get_backend().index_document(SearchDocument.objects.get(photo=photo).pk, stale, "english")
     assert search.search(search.Filters(q="Grzegorzewska"), with_facets=False).photos
     out = io.StringIO()
     call_command("reindex_search", stdout=out)

@@ -20,7 +20,7 @@ this package fails instead of silently doing nothing.
 
 from __future__ import annotations
 
-from photolib.catalog.search import query
+from photolib.catalog.search import query, words
 from photolib.catalog.search.backends import get_backend
 from photolib.catalog.search.index import (
     DOCUMENT_FACTS,
@@ -31,12 +31,18 @@ from photolib.catalog.search.index import (
 from photolib.catalog.search.query import (
     FACETS,
     SHAPES,
-    WORD,
     Facet,
     Filters,
     SearchResult,
     known_facets,
+    languages_in_use,
 )
+from photolib.catalog.search.words import WORD
+
+# Fewer matches than this and the words are checked for typos: none, and the nearest
+# words are searched instead ("Showing results for harbour"); one or two, and they are
+# offered ("Did you mean harbour?"). Exact matches are never displaced by corrections.
+FEW = 3
 
 
 def search(f: Filters, *, with_facets: bool = True,
@@ -44,15 +50,45 @@ def search(f: Filters, *, with_facets: bool = True,
     """One page of cleared photos matching ``f``, the total and the facet counts (those
     named in ``facet_names``; none without ``with_facets``), from the database's backend.
 
+    The words are parsed once (``words.parse``: words, "phrases", OR, -exclusion) and
+    widened by the reviewers' synonyms; each document reads them in its own language.
+    When they find fewer than ``FEW`` photos, words that no document holds are looked up
+    in the dictionary of indexed words: with no match at all, the nearest words are
+    searched instead and ``showing_for`` says so; with a few, ``suggestion`` offers them.
+
     Called by the search page. The number of queries does not depend on the number of
-    results (each backend's docstring lists them). When more than ``query.FACET_CAP``
-    photos match, ``total_capped`` is set and the total shows as "300+"; PostgreSQL then
-    counts facets over the first matches found (see its backend). Raises nothing for odd
-    words.
+    results (each backend's docstring lists them; two small look-ups more here: the
+    synonyms and the languages in use; a typo check only when few match). When more than
+    ``query.FACET_CAP`` photos match, ``total_capped`` is set and the total shows as
+    "10,000+"; later pages still reach every match. Raises nothing for odd words.
     """
     names = known_facets(facet_names) if with_facets else ()
-    return get_backend().search(f, names)
+    backend = get_backend()
+    parsed = words.parse(f.q)
+    if f.q.strip() and not parsed:
+        # Only punctuation: nothing to look for, and not "everything" either.
+        return SearchResult(photos=[], total=0, total_capped=False, page=f.page_number,
+                            pages=1, facets={name: [] for name in names},
+                            notice="There are no words to search for: use letters or "
+                                   "digits.")
+    if parsed:
+        parsed = words.with_synonyms(parsed, query.synonym_groups())
+    langs = query.languages_in_use(f.group)
+    result = backend.search(f, names, parsed, langs)
+    if parsed.positive and result.total < FEW and f.page_number == 1:
+        fixes = backend.nearest_words(parsed.plain_words())
+        if fixes:
+            corrected = parsed.corrected(fixes)
+            if result.total == 0:
+                again = backend.search(f, names, corrected, langs)
+                if again.total:
+                    again.showing_for = words.parse(f.q).corrected(fixes).text
+                    return again
+            else:
+                result.suggestion = words.parse(f.q).corrected(fixes).text
+    return result
 
 
 __all__ = ["DOCUMENT_FACTS", "FACETS", "SHAPES", "WORD", "Facet", "Filters", "SearchResult",
-           "index_photo", "query", "reindex_owner", "search", "unindex_photo"]
+           "index_photo", "languages_in_use", "query", "reindex_owner", "search",
+           "unindex_photo", "words"]

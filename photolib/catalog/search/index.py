@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from photolib.catalog.models import SearchDocument
+from photolib.catalog.models import SearchDocument, SearchWord
 from photolib.catalog.search.backends import get_backend
+from photolib.catalog.search.words import MAX_WORD, WORD
+from photolib.languages import fold, group_language
 from photolib.photos.models import Photo, PhotoAttestation
+
+MIN_WORD = 3  # shorter words are not worth correcting, and crowd the trigram index
 
 # The photo's facts that the document copies (the search filters, facets and sorts on
 # them); ``people`` comes from the attestation.
@@ -35,14 +39,27 @@ def index_photo(photo: Photo) -> None:
     database's backend adds, e.g. PostgreSQL's vector) and a copy of its facts. Called by
     ``catalog/receivers.py`` when photos announces an approval or changed facts."""
     parts = document_text(photo)
+    language = group_language(photo.group)
     people = (PhotoAttestation.objects.filter(photo=photo)
               .values_list("people", flat=True).first())
     defaults = {"text": " ".join(v for v in parts.values() if v), "people": people or "",
+                "language": language,
                 **{name: getattr(photo, name) for name in DOCUMENT_FACTS}}
     if photo.hide_location:  # the owner's choice: no place, no position for marketing
         defaults.update(place_name="", coarse_latitude=None, coarse_longitude=None)
     doc, _ = SearchDocument.objects.update_or_create(photo=photo, defaults=defaults)
-    get_backend().index_document(doc.pk, parts)
+    get_backend().index_document(doc.pk, parts, language)
+    remember_words(defaults["text"])
+
+
+def remember_words(text: str) -> None:
+    """Add the words of ``text`` (folded, as typed, not stemmed) to the dictionary typo
+    correction looks in (one INSERT; words already there are left alone)."""
+    found = {fold(w)[:MAX_WORD] for w in WORD.findall(text)}
+    words = sorted(w for w in found if len(w) >= MIN_WORD and not w.isdigit())
+    if words:
+        SearchWord.objects.bulk_create([SearchWord(word=w) for w in words],
+                                       ignore_conflicts=True)
 
 
 def unindex_photo(photo_id) -> bool:
@@ -51,6 +68,7 @@ def unindex_photo(photo_id) -> bool:
     needs a document dropped to hide a photo, since it checks the rights-cleared rule
     itself, but the index keeps to photos that may still be found."""
     deleted, _ = SearchDocument.objects.filter(photo_id=photo_id).delete()
+    get_backend().unindex_document(photo_id)
     return bool(deleted)
 
 

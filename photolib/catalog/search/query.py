@@ -10,7 +10,6 @@ do not depend on the engine (filters, sort orders, the grid's rows).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -31,16 +30,18 @@ from django.db.models import (
 from django.db.models.functions import ACos, Cos, Least, Radians, Sin
 from django.utils import timezone
 
-from photolib.catalog.models import SearchDocument
+from photolib import languages
+from photolib.catalog.models import SearchDocument, Synonym
+from photolib.catalog.search import words
+from photolib.consent.models import CommunityGroup
 from photolib.photos.models import Photo, Tag
 
 PAGE_SIZE = 24
-FACET_CAP = 300  # counts above it are shown as "300+" (bench/search.py says why)
+FACET_CAP = 10_000  # totals and facet counts are exact up to it, "10,000+" above
 FACET_LIMIT = 12
 FACETS = ("group", "tag", "year", "shape", "make")
 SHAPES = ("landscape", "portrait", "square")
 EARTH_RADIUS_KM = 6371.0
-WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,51 @@ class SearchResult:
     page: int
     pages: int
     facets: dict[str, list[Facet]] = field(default_factory=dict)
+    # Whether a page follows this one. Below the cap that is ``page < pages``; over it,
+    # ``pages`` counts only the first FACET_CAP matches and later pages go on to the end.
+    has_next: bool = False
+    # Typo correction (``catalog.search.search``): the query the results are for when it
+    # is not the one typed ("Showing results for harbour"), or a suggestion when few
+    # matched ("Did you mean harbour?").
+    showing_for: str = ""
+    suggestion: str = ""
+    # Why there are no results although the words were not looked for (only punctuation).
+    notice: str = ""
+
+    @property
+    def pages_display(self) -> str:
+        """The number of pages, "417+" when the total is capped (more follow)."""
+        return f"{self.pages:,}+" if self.total_capped else f"{self.pages:,}"
 
     @property
     def total_display(self) -> str:
         return f"{FACET_CAP:,}+" if self.total_capped else f"{self.total:,}"
+
+    @property
+    def past_end(self) -> bool:
+        """Whether the page asked for lies beyond the last match."""
+        return not self.photos and self.page > 1 and (
+            self.page > self.pages or self.total_capped)
+
+
+def synonym_groups() -> list[tuple[tuple[str, ...], ...]]:
+    """The reviewers' synonyms (``Synonym`` rows) as ``words.with_synonyms`` takes them.
+    One small query."""
+    return words.synonym_groups([s.term_list() for s in Synonym.objects.only("terms")])
+
+
+def languages_in_use(group_id: int | None = None) -> tuple[str, ...]:
+    """The languages documents may be in: the group's, or (no group) the site's first,
+    then every other a group has chosen. One small query."""
+    site = languages.site_language()
+    if group_id:
+        chosen = (CommunityGroup.objects.filter(pk=group_id)
+                  .values_list("search_language", flat=True).first())
+        return (chosen or site,)
+    others = (CommunityGroup.objects.exclude(search_language="")
+              .exclude(search_language=site).order_by("search_language")
+              .values_list("search_language", flat=True).distinct())
+    return (site, *others)
 
 
 def page_count(total: int) -> int:
@@ -202,7 +244,7 @@ def ordered(qs: QuerySet[SearchDocument], f: Filters, *,
         uploaded = ExpressionWrapper(uploaded + Value(timedelta(0)),
                                      output_field=DateTimeField())
         taken = ExpressionWrapper(taken + Value(timedelta(0)), output_field=DateTimeField())
-    if f.sort == "relevance" and f.q.strip():
+    if f.sort == "relevance" and "rank" in qs.query.annotations:
         return qs.order_by("-rank", uploaded.desc(), "pk")
     if f.sort == "taken":
         return qs.order_by(taken.desc(nulls_last=True), uploaded.desc(), "pk")

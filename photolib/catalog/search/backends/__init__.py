@@ -7,10 +7,11 @@ from django.db import connection
 from photolib.catalog.search.backends.base import SearchBackend
 from photolib.catalog.search.backends.portable import PortableBackend
 from photolib.catalog.search.backends.postgres import PostgresBackend
+from photolib.catalog.search.backends.sqlite import SqliteBackend
 
 # In order of preference: the first whose ``vendors`` name the database (or that names
 # none, and so runs anywhere) is the one used.
-BACKENDS: tuple[type[SearchBackend], ...] = (PostgresBackend, PortableBackend)
+BACKENDS: tuple[type[SearchBackend], ...] = (PostgresBackend, SqliteBackend, PortableBackend)
 
 _chosen: list[SearchBackend] = []
 
@@ -24,4 +25,5 @@ def get_backend() -> SearchBackend:
     return _chosen[0]
 
 
-__all__ = ["BACKENDS", "PortableBackend", "PostgresBackend", "SearchBackend", "get_backend"]
+__all__ = ["BACKENDS", "PortableBackend", "PostgresBackend", "SearchBackend", "SqliteBackend",
+           "get_backend"]

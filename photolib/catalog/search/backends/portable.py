@@ -5,41 +5,59 @@ word, then the place). Counts are exact up to FACET_CAP (total) and exact for fa
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, QuerySet, Value, When
+from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models.functions import Length
 
-from photolib.catalog.models import SearchDocument
+from photolib.catalog.models import SearchDocument, SearchWord
 from photolib.catalog.search import query
 from photolib.catalog.search.backends.base import SearchBackend
 from photolib.catalog.search.query import (
     FACET_LIMIT,
     FACETS,
-    WORD,
     Facet,
     Filters,
     SearchResult,
     shape_expr,
 )
+from photolib.catalog.search.words import SIMILARITY, Parsed, Term, similarity
 from photolib.photos.models import Photo
 
 
-def matching(f: Filters) -> QuerySet[SearchDocument]:
+def matching(f: Filters, parsed: Parsed) -> QuerySet[SearchDocument]:
     """Documents of cleared photos matching the words and filters (unordered, unsliced;
     annotated with ``rank`` when there are words)."""
     qs = query.apply_filters(SearchDocument.objects.filter(
         photo__in=Photo.objects.cleared().values("pk")), f)
-    if f.q.strip():
+    if parsed:
         # Ranked by where each word appears, in the same order of weight as PostgreSQL's.
         score = Value(0)
-        for word in WORD.findall(f.q)[:12]:
-            qs = qs.filter(text__icontains=word)
-            score = score + Case(
-                When(photo__title__icontains=word, then=Value(8)),
-                When(text__icontains=f" {word}", then=Value(1)),
-                default=Value(0))
-            score = score + Case(When(place_name__icontains=word, then=Value(2)),
-                                 default=Value(0))
+        for clause in parsed.clauses:
+            either = Q()
+            for term in clause.terms:
+                either |= _term_q(term)
+            if clause.negated:
+                qs = qs.exclude(either)
+                continue
+            qs = qs.filter(either)
+            for word in [w for t in clause.terms for w in t.words]:
+                score = score + Case(
+                    When(photo__title__icontains=word, then=Value(8)),
+                    When(text__icontains=f" {word}", then=Value(1)),
+                    default=Value(0))
+                score = score + Case(When(place_name__icontains=word, then=Value(2)),
+                                     default=Value(0))
         qs = qs.annotate(rank=score)
     return qs
+
+
+def _term_q(term: Term) -> Q:
+    """A term as substrings of the text: the phrase as written, or each of its words."""
+    if term.phrase:
+        return Q(text__icontains=" ".join(term.words))
+    q = Q()
+    for word in term.words:
+        q &= Q(text__icontains=word)
+    return q
 
 
 def _count_capped(qs: QuerySet) -> tuple[int, bool]:
@@ -82,18 +100,45 @@ class PortableBackend(SearchBackend):
     ids and its rows (neither past the last page; no rows query for an empty page), and
     one per facet named."""
 
-    def index_document(self, photo_id, parts: dict[str, str]) -> None:
+    def index_document(self, photo_id, parts: dict[str, str], language: str) -> None:
         """Nothing: the document's ``text`` and facts are all this backend reads."""
 
-    def search(self, f: Filters, facet_names: tuple[str, ...]) -> SearchResult:
-        qs = matching(f)
+    def nearest_words(self, wanted: list[str]) -> dict[str, str]:
+        """pg_trgm's similarity computed here, over the dictionary's words of about the
+        same length (one query per word not in the dictionary; a catalog this backend
+        serves is small)."""
+        known = set(SearchWord.objects.filter(word__in=wanted).values_list("word", flat=True))
+        out = {}
+        for word in wanted:
+            if word in known or len(word) < 3:
+                continue
+            near = SearchWord.objects.annotate(n=Length("word")).filter(
+                n__gte=len(word) - 2, n__lte=len(word) + 2).values_list("word", flat=True)
+            best = max(((similarity(word, w), len(w), w) for w in near), default=None)
+            if best and best[0] >= SIMILARITY:
+                out[word] = best[2]
+        return out
+
+    def match(self, f: Filters, parsed: Parsed,
+              langs: tuple[str, ...]) -> QuerySet[SearchDocument]:
+        """The matching documents, annotated with ``rank`` when there are words."""
+        return matching(f, parsed)
+
+    def ranked_ids(self, qs: QuerySet[SearchDocument], f: Filters, parsed: Parsed,
+                   langs: tuple[str, ...], start: int, stop: int) -> list:
+        """The photo ids of one page of ``qs`` in ``f``'s order."""
+        return list(query.ordered(qs, f).values_list("photo_id", flat=True)[start:stop])
+
+    def run(self, f: Filters, facet_names: tuple[str, ...],
+            parsed: Parsed, langs: tuple[str, ...]) -> SearchResult:
+        qs = self.match(f, parsed, langs)
         total, capped = _count_capped(qs)
         pages = query.page_count(total)
         start = f.page_start
-        ids = (list(query.ordered(qs, f).values_list("photo_id", flat=True)
-                    [start:start + query.PAGE_SIZE])
-               if f.page_number <= pages else [])
-        photos = query.grid_photos(Photo.objects.cleared(), ids)
+        ids = (self.ranked_ids(qs, f, parsed, langs, start, start + query.PAGE_SIZE + 1)
+               if f.page_number <= pages or capped else [])
+        more = len(ids) > query.PAGE_SIZE
+        photos = query.grid_photos(Photo.objects.cleared(), ids[:query.PAGE_SIZE])
         return SearchResult(photos=photos, total=total, total_capped=capped,
-                            page=f.page_number, pages=pages,
+                            page=f.page_number, pages=pages, has_next=more,
                             facets=facets(qs, facet_names) if facet_names else {})

@@ -7,60 +7,59 @@ FACET_CAP + 1 matches (the notes below say why)."""
 from __future__ import annotations
 
 import json
-import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
-from django.db.models import CharField, F, QuerySet, Value
+from django.db.models import Case, CharField, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from photolib.catalog.models import SearchDocument
-from photolib.catalog.search import query
+from photolib import languages
+from photolib.catalog.models import SearchDocument, SearchWord
+from photolib.catalog.search import query, words
 from photolib.catalog.search.backends.base import SearchBackend
 from photolib.catalog.search.query import (
     FACET_LIMIT,
-    WORD,
     Facet,
     Filters,
     SearchResult,
 )
+from photolib.catalog.search.words import Parsed
 from photolib.photos.models import Photo
 
-CONFIG = "english"  # the text-search configuration of documents and queries alike
-PLAIN_WORDS = re.compile(r"^[^\W_]+(\s+[^\W_]+)*$", re.UNICODE)
+
+def _text_query(parsed: Parsed, language: str) -> SearchQuery:
+    """``parsed`` as ``to_tsquery`` in ``language``'s configuration (``unaccent``, then
+    its stemmer and stop words)."""
+    return SearchQuery(words.tsquery(parsed), search_type="raw",
+                       config=languages.ts_config(language))
 
 
-def _text_query(q: str) -> SearchQuery | None:
-    """``websearch_to_tsquery`` over the words, with the last word also as a prefix."""
-    q = q.strip()
-    if not q:
-        return None
-    if PLAIN_WORDS.match(q) and "or" not in q.lower().split():
-        # Plain words: all of them, the last one as a prefix (which also matches the
-        # whole word, so the query as written needs no separate look-up in GIN).
-        words = q.lower().split()
-        return SearchQuery(" & ".join(words[:-1] + [f"{words[-1]}:*"]), search_type="raw",
-                           config=CONFIG)
-    tsquery = SearchQuery(q, search_type="websearch", config=CONFIG)
-    words = WORD.findall(q)
-    if words and re.search(r"\w$", q) and not q.rstrip().endswith('"'):
-        last = words[-1].lower()
-        prefix = SearchQuery(f"{last}:*", search_type="raw", config=CONFIG)
-        # Either the whole query as written, or everything before the last word plus
-        # the last word as a prefix: "harb" finds "harbour" while typing.
-        rest = q[: q.rstrip().rfind(words[-1])].strip()
-        typed = prefix if not rest else SearchQuery(rest, search_type="websearch",
-                                                    config=CONFIG) & prefix
-        tsquery = tsquery | typed
-    return tsquery
+def _any_word_query(parsed: Parsed, language: str) -> SearchQuery:
+    """Every positive word of ``parsed`` OR-ed (prefixes kept): what GIN has to list."""
+    terms = [w + (":*" if t.prefix and w == t.words[-1] else "")
+             for c in parsed.positive for t in c.terms for w in t.words][:12] or ["x"]
+    return SearchQuery(" | ".join(terms), search_type="raw",
+                       config=languages.ts_config(language))
 
 
-def _any_word_query(q: str) -> SearchQuery:
-    """Every word of ``q`` OR-ed (the last as a prefix): what GIN has to list."""
-    words = [w.lower() for w in WORD.findall(q) if w.lower() != "or"][:12] or ["x"]
-    return SearchQuery(" | ".join(words[:-1] + [f"{words[-1]}:*"]), search_type="raw",
-                       config=CONFIG)
+def _match(qs: QuerySet[SearchDocument], parsed: Parsed,
+           langs: tuple[str, ...]) -> QuerySet[SearchDocument]:
+    """``qs`` narrowed to documents matching ``parsed``, each read in its own language,
+    annotated with ``rank`` (``ts_rank``: weights A title 1.0, B tags 0.4, C place 0.2,
+    D description and credit 0.1). With one language in use (the usual case) this is
+    one ``vector @@ query``; with several, one per language, each with its documents."""
+    if len(langs) == 1:
+        tsquery = _text_query(parsed, langs[0])
+        return qs.filter(vector=tsquery).annotate(rank=SearchRank(F("vector"), tsquery))
+    queries = {lang: _text_query(parsed, lang) for lang in langs}
+    condition = Q()
+    for lang, tsquery in queries.items():
+        condition |= Q(language=lang, vector=tsquery)
+    rank = Case(*[When(language=lang, then=SearchRank(F("vector"), tsquery))
+                  for lang, tsquery in queries.items()],
+                default=Value(0.0), output_field=FloatField())
+    return qs.filter(condition).annotate(rank=rank)
 
 
 # Why it is shaped like this (bench/search.py measures it at 100k and 1M photos; the
@@ -152,12 +151,13 @@ _RESTORE_SETTINGS = "SELECT " + ", ".join(f"set_config('{n}', %s, true)"
                                           for n in _SETTING_NAMES)
 
 
-def _has_phrase(f: Filters) -> bool:
-    """Whether the words hold a quoted phrase, which the planner misjudges (see below)."""
-    return '"' in f.q
+def _has_phrase(parsed: Parsed) -> bool:
+    """Whether the words hold a phrase, which the planner misjudges (see below)."""
+    return any(t.phrase for c in parsed.clauses for t in c.terms)
 
 
-def _candidates(f: Filters) -> tuple[QuerySet[SearchDocument], bool, bool]:
+def _candidates(f: Filters, parsed: Parsed,
+                langs: tuple[str, ...]) -> tuple[QuerySet[SearchDocument], bool, bool]:
     """Documents matching the words and filters, the rule not yet applied
     (``_cleared_rows`` does). Returns the queryset; whether the words are common enough
     to read documents in order rather than through GIN; and whether, for a sort by date,
@@ -172,20 +172,20 @@ def _candidates(f: Filters) -> tuple[QuerySet[SearchDocument], bool, bool]:
     page, and only where the estimate says it pays.)
     """
     qs = query.apply_filters(SearchDocument.objects.all(), f)
-    words = bool(f.q.strip())
-    if words:
-        tsquery = _text_query(f.q)
-        qs = qs.filter(vector=tsquery).annotate(rank=SearchRank(F("vector"), tsquery))
+    has_words = bool(parsed)
+    if has_words:
+        qs = _match(qs, parsed, langs)
     if qs.query.is_empty():
         return qs, False, False
-    if _has_phrase(f):
+    if _has_phrase(parsed):
         # A phrase is rarer than its words, and the planner's guess (the words together)
         # would send it on a long read: GIN narrows it to those words; sort its matches.
         return qs, False, False
-    if not words and not qs.query.where:
+    if not has_words and not qs.query.where:
         return qs, False, True  # everything: walk the dates
-    matched, any_word, documents = _estimates(qs, f.q if words else "")
-    common = words and 0.5 * (query.FACET_CAP + 1) * documents / matched < 0.2 * any_word
+    matched, any_word, documents = _estimates(qs, parsed if parsed.positive else None,
+                                              langs[0])
+    common = has_words and 0.5 * (query.FACET_CAP + 1) * documents / matched < 0.2 * any_word
     page_end = f.page_number * query.PAGE_SIZE
     walk = common or 5 * page_end * documents / matched < 10 * matched
     return qs, common, walk
@@ -223,17 +223,18 @@ def _cleared_rows(candidates: QuerySet, columns: tuple[str, ...],
     return sql, params + rule[1]
 
 
-def _estimates(qs: QuerySet[SearchDocument], q: str) -> tuple[float, float, float]:
+def _estimates(qs: QuerySet[SearchDocument], q: Parsed | None,
+               language: str) -> tuple[float, float, float]:
     """The planner's estimates, in one EXPLAIN: documents of ``qs`` (words and filters),
-    documents holding any word of ``q`` (what GIN lists before its first row; 0 without
-    words), all documents."""
+    documents holding any positive word of ``q`` in ``language`` (what GIN lists before
+    its first row; 0 without such words), all documents."""
     # Every part is SQL from Django's compiler or fixed text; values are parameters.
     matching, params = _sql(qs.order_by().values("pk"))
     table = "catalog_searchdocument"
     listed = ""
     if q:
         compiler = SearchDocument.objects.none().query.get_compiler(connection=connection)
-        any_word, more = compiler.compile(_any_word_query(q))
+        any_word, more = compiler.compile(_any_word_query(q, language))
         listed = f"SELECT photo_id FROM {table} WHERE vector @@ {any_word} UNION ALL "  # noqa: S608
         params += tuple(more)
     with connection.cursor() as cursor:
@@ -263,17 +264,35 @@ class PostgresBackend(SearchBackend):
 
     vendors = ("postgresql",)
 
-    def index_document(self, photo_id, parts: dict[str, str]) -> None:
-        """Write the document's weighted vector (A-D) in the English configuration."""
+    def index_document(self, photo_id, parts: dict[str, str], language: str) -> None:
+        """Write the document's weighted vector (A-D) in ``language``'s configuration."""
+        config = languages.ts_config(language)
         vector = None
         for weight, value in parts.items():
             piece = SearchVector(Value(value, output_field=CharField()), weight=weight,
-                                 config=CONFIG)
+                                 config=config)
             vector = piece if vector is None else vector + piece
         SearchDocument.objects.filter(pk=photo_id).update(vector=vector)
 
-    def search(self, f: Filters, facet_names: tuple[str, ...]) -> SearchResult:
-        qs, common, walk = _candidates(f)
+    def nearest_words(self, wanted: list[str]) -> dict[str, str]:
+        """One query: for each word no document holds, its nearest neighbour in the
+        dictionary by trigram similarity (``%`` and its GIN index, pg_trgm's default
+        threshold 0.3), the longer word first on a tie."""
+        if not wanted:
+            return {}
+        table = SearchWord._meta.db_table
+        sql = (f"SELECT w.q, n.word FROM unnest(%s::text[]) AS w(q) "  # noqa: S608
+               f"CROSS JOIN LATERAL (SELECT s.word FROM {table} s "
+               f"WHERE s.word %% w.q ORDER BY similarity(s.word, w.q) DESC, "
+               f"length(s.word) DESC, s.word LIMIT 1) n "
+               f"WHERE NOT EXISTS (SELECT 1 FROM {table} e WHERE e.word = w.q)")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [wanted])
+            return dict(cursor.fetchall())
+
+    def run(self, f: Filters, facet_names: tuple[str, ...],
+            parsed: Parsed, langs: tuple[str, ...]) -> SearchResult:
+        qs, common, walk = _candidates(f, parsed, langs)
         if qs.query.is_empty():  # an unknown tag
             return SearchResult(photos=[], total=0, total_capped=False, page=f.page_number,
                                 pages=1, facets={name: [] for name in facet_names})
@@ -301,7 +320,7 @@ class PostgresBackend(SearchBackend):
         # A phrase is read through GIN, never by a scan of every document: the planner takes
         # it for as common as its words together, and would scan for a rare one.
         settings_sql = _PLAN_SETTINGS.format(bitmap="off" if common else "on",
-                                             seqscan="off" if _has_phrase(f) else "on")
+                                             seqscan="off" if _has_phrase(parsed) else "on")
         own_transaction = not connection.in_atomic_block
         with transaction.atomic(using=connection.alias):
             with connection.cursor() as cursor:
@@ -331,16 +350,22 @@ class PostgresBackend(SearchBackend):
             shown = min(total, query.FACET_CAP)
             pages = query.page_count(shown)
             ids = [key for _, key in sorted(page_ids)] if page <= pages else []
-            if capped and sort != "relevance" and page <= pages:
-                # Over the cap the materialised rows are the first found, not the newest: this
-                # page in date order, with the rule checked lazily in that order. Walking the
-                # date index pays for dense matches only (see _candidates).
-                by_date = query.ordered(qs, f, walk=walk)
-                page_sql, page_params = _cleared_rows(by_date, ("pk",), rule)
+            more = page < pages
+            if capped:
+                # Over the cap the materialised rows are the first found, neither the newest
+                # nor the best: every page of such a set is read in its own order over all
+                # the matches (by date: walking the date index pays for dense matches only,
+                # see _candidates; by rank: every match ranked, the top ones kept), with the
+                # rule checked lazily in that order, one row past the page to tell whether
+                # another follows. So every match can be reached, page after page.
+                by_order = query.ordered(qs, f, walk=walk)
+                page_sql, page_params = _cleared_rows(by_order, ("pk",), rule)
                 with connection.cursor() as cursor:
                     cursor.execute(f"{page_sql} LIMIT %s OFFSET %s",
-                                   page_params + (query.PAGE_SIZE, start))
+                                   page_params + (query.PAGE_SIZE + 1, start))
                     ids = [str(row[0]) for row in cursor.fetchall()]
+                more = len(ids) > query.PAGE_SIZE
+                ids = ids[:query.PAGE_SIZE]
             # These ids passed the rule in this transaction. In a transaction of its own the
             # search reads one snapshot, so they are the very rows the rule passed; inside a
             # caller's transaction (whose isolation is not ours to set) the rule is applied
@@ -352,6 +377,7 @@ class PostgresBackend(SearchBackend):
                     cursor.execute(_RESTORE_SETTINGS, restore)
         return SearchResult(
             photos=photos, total=shown, total_capped=capped, page=page, pages=pages,
+            has_next=more,
             facets={name: [Facet(key, label.title() if name == "shape" else label, n,
                                  capped=capped) for key, label, n in found[name]]
                     for name in facet_names})
