@@ -55,20 +55,27 @@ def _cleared_or_404(photo_id) -> Photo:
 @login_required
 @marketing
 def search_page(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    """The catalog's search. A first visit is a search for everything (bound, so it is
+    valid, and sorted by best match, which is newest first without words). A page past
+    the last one shows an empty grid and says how many pages there are, with a link to
+    the last; a page number that is not one is a form error."""
+    form = SearchForm(request.GET)
     result = None
-    if not request.GET:
-        form = SearchForm({"sort": "newest"})
+    past_end = False
+    facets: dict = {}
     if form.is_valid():
         f = form.filters()
         result = search.search(f)
-        if f.page > result.pages and result.total:
-            messages.info(request, f"There are only {result.pages} pages of results.")
-    query = request.GET.copy()
-    query.pop("page", None)
+        past_end = bool(result.total) and f.page_number > result.pages
+        facets = {name: [(item, form.facet_href(name, item.value)) for item in items]
+                  for name, items in result.facets.items()}
     return render(request, "catalog/search.html", {
-        "form": form, "result": result, "query": query.urlencode(),
-        "active_tags": [t for t in request.GET.getlist("tag") if t],
+        "form": form, "result": result, "facets": facets, "past_end": past_end,
+        "chips": form.chips(), "active_tags": form.tags(), "query": form.query(),
+        "page_error": form.errors.get("page"),
+        "last_page_href": form.page_href(result.pages) if result else "",
+        "previous_href": form.page_href(result.page - 1) if result else "",
+        "next_href": form.page_href(result.page + 1) if result else "",
     })
 
 
