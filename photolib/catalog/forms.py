@@ -224,3 +224,9 @@ class CollectionForm(forms.ModelForm):
         model = Collection
         fields = ("name", "description")
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class ShareForm(forms.Form):
+    email = forms.EmailField(label="Colleague’s email", help_text="A colleague in marketing.",
+                             widget=forms.EmailInput(attrs={"list": "colleagues",
+                                                            "autocomplete": "off"}))
