@@ -45,3 +45,19 @@ class NotInCatalog(CatalogError):
 
     status_code = 404
     code = "not_found"
+
+
+class CollectionRefused(CatalogError):
+    """A collection change its actor may not make or that makes no sense (sharing with
+    someone outside marketing, a non-owner renaming); nothing was changed."""
+
+    status_code = 400
+    code = "collection_refused"
+
+
+class NoSuchCollection(CatalogError):
+    """No collection with that id that the user owns or edits (never says whether it
+    exists)."""
+
+    status_code = 404
+    code = "not_found"

@@ -1,12 +1,42 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
+from django.http import QueryDict
 
 from photolib.catalog import search
 from photolib.catalog.models import Collection, Download
 from photolib.consent.models import USES, CommunityGroup
 
 MAX_QUERY = 200
+MAX_TAGS = 5
+#: Where each facet of the search sends its value (a year sets both date bounds).
+FACET_KEYS = {"group": "group", "tag": "tag", "shape": "shape", "make": "make"}
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One active filter of the search page: what it is (``kind``, ``value``, as the chip's
+    link reads them: "Remove tag: harbour") and the query string of the same search
+    without it, from the first page (``href``)."""
+
+    kind: str
+    value: str
+    href: str
+
+    @property
+    def remove_label(self) -> str:
+        return f"Remove {self.kind}: {self.value}"
+
+
+class SortField(forms.ChoiceField):
+    """The sort order; ``relevance``, the name best match had before it became the
+    default, is still read as best match so that links people saved keep working."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return "" if value == "relevance" else value
 
 
 class SearchForm(forms.Form):
@@ -34,9 +64,16 @@ class SearchForm(forms.Form):
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, label="Near latitude")
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, label="Near longitude")
     radius = forms.FloatField(required=False, min_value=0.1, max_value=500, label="Radius (km)")
-    sort = forms.ChoiceField(required=False, choices=[
-        ("relevance", "Relevance"), ("newest", "Newest"), ("taken", "Date taken")])
-    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+    # Best match is the empty choice, so that a first visit and a search typed into the
+    # words field without touching the sort rank by relevance (newest when there are no
+    # words: there is nothing to rank by).
+    sort = SortField(required=False, label="Sort by", choices=[
+        ("", "Best match"), ("newest", "Newest"), ("taken", "Date taken")])
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000, error_messages={
+        "invalid": "The page must be a whole number, such as 2.",
+        "min_value": "Pages are numbered from 1.",
+        "max_value": "There is no such page.",
+    })
 
     def clean(self):
         data = super().clean()
@@ -50,10 +87,101 @@ class SearchForm(forms.Form):
         return data
 
     def tags(self) -> tuple[str, ...]:
-        """Every ``tag`` in the query string (several narrow the search), at most five."""
+        """Every ``tag`` in the query string (several narrow the search), each once, in
+        the order given, at most ``MAX_TAGS``."""
         raw = self.data.getlist("tag") if hasattr(self.data, "getlist") else \
             [self.data.get("tag", "")]
-        return tuple(t[:60] for t in raw if t)[:5]
+        seen = dict.fromkeys(t.strip()[:60] for t in raw if t and t.strip())
+        return tuple(seen)[:MAX_TAGS]
+
+    # --- the query string: chips, facet links, pages ---------------------------------
+
+    def _pairs(self) -> list[tuple[str, str]]:
+        """The search as (key, value) pairs, without the page: only the form's own keys,
+        no empty values, each tag once (``tags()``)."""
+        pairs: list[tuple[str, str]] = []
+        for name in self.fields:
+            if name in ("page", "tag"):
+                continue
+            value = self.data.get(name, "")
+            if isinstance(value, str):
+                value = value.strip()
+            if value not in ("", None):
+                pairs.append((name, str(value)))
+        pairs += [("tag", t) for t in self.tags()]
+        return pairs
+
+    @staticmethod
+    def _encode(pairs: list[tuple[str, str]]) -> str:
+        query = QueryDict(mutable=True)
+        for key, value in pairs:
+            query.appendlist(key, value)
+        return query.urlencode()
+
+    def query(self) -> str:
+        """This search's query string without the page (pages and links start from it)."""
+        return self._encode(self._pairs())
+
+    def page_href(self, page: int) -> str:
+        return self._encode(self._pairs() + [("page", str(page))])
+
+    def without(self, *keys: str, tag: str | None = None) -> str:
+        """This search's query string without ``keys`` (or, with ``tag``, without that
+        one tag only), from the first page."""
+        return self._encode([(k, v) for k, v in self._pairs()
+                             if k not in keys and not (k == "tag" and v == tag)])
+
+    def facet_href(self, facet: str, value: str) -> str:
+        """This search narrowed by one facet value, from the first page: the facet's
+        filter is replaced (a year sets both date bounds), a tag is added unless it is
+        already one of the search's tags."""
+        if facet == "year":
+            pairs = [(k, v) for k, v in self._pairs() if k not in ("taken_from", "taken_to")]
+            return self._encode(pairs + [("taken_from", f"{value}-01-01"),
+                                         ("taken_to", f"{value}-12-31")])
+        key = FACET_KEYS.get(facet, facet)
+        if key == "tag":
+            pairs = self._pairs()
+            if value not in self.tags():
+                pairs.append(("tag", value))
+            return self._encode(pairs)
+        return self._encode([(k, v) for k, v in self._pairs() if k != key] + [(key, value)])
+
+    def chips(self) -> list[Chip]:
+        """One chip per active filter of a valid search, in the form's order; each links
+        to the same search without that filter alone (one tag at a time; the point, its
+        latitude, longitude and radius, as one)."""
+        if not self.is_valid():
+            return []
+        d = self.cleaned_data
+        chips: list[Chip] = []
+
+        def add(kind: str, value, *keys: str) -> None:
+            chips.append(Chip(kind=kind, value=str(value), href=self.without(*keys)))
+
+        if d.get("q"):
+            add("words", d["q"], "q")
+        if d.get("group"):
+            add("group", d["group"].name, "group")
+        chips += [Chip(kind="tag", value=t, href=self.without(tag=t)) for t in self.tags()]
+        if d.get("place"):
+            add("place", d["place"], "place")
+        if d.get("taken_from"):
+            add("taken from", d["taken_from"].isoformat(), "taken_from")
+        if d.get("taken_to"):
+            add("taken until", d["taken_to"].isoformat(), "taken_to")
+        if d.get("shape"):
+            add("orientation", dict(self.fields["shape"].choices)[d["shape"]], "shape")
+        if d.get("min_px"):
+            add("long edge at least", f"{d['min_px']} px", "min_px")
+        if d.get("make"):
+            add("camera make", d["make"], "make")
+        if d.get("people"):
+            add("people", dict(self.fields["people"].choices)[d["people"]], "people")
+        if d.get("lat") is not None:
+            add("near", f"{d['lat']:g}, {d['lon']:g} within {d['radius']:g} km",
+                "lat", "lon", "radius")
+        return chips
 
     def filters(self) -> search.Filters:
         d = self.cleaned_data
@@ -96,3 +224,9 @@ class CollectionForm(forms.ModelForm):
         model = Collection
         fields = ("name", "description")
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class ShareForm(forms.Form):
+    email = forms.EmailField(label="Colleague’s email", help_text="A colleague in marketing.",
+                             widget=forms.EmailInput(attrs={"list": "colleagues",
+                                                            "autocomplete": "off"}))

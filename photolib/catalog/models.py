@@ -99,8 +99,14 @@ class Synonym(models.Model):
 
 
 class Collection(models.Model):
+    """A marketing officer's set of photos for a campaign. Its owner may share it with
+    colleagues in marketing (``editors``), who add and remove photos and download it;
+    only the owner renames, shares or deletes it (``catalog.services``)."""
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                               related_name="collections")
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True,
+                                     related_name="shared_collections")
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -110,6 +116,37 @@ class Collection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CollectionEvent(models.Model):
+    """One change to a collection, who made it and when: its short history. Written by
+    the collection services in the same transaction as the change. ``detail`` keeps what
+    the history names (the photo's title, the colleague's email) as it was then."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "created the collection"
+        ADDED = "added", "added a photo"
+        REMOVED = "removed", "removed a photo"
+        SHARED = "shared", "shared it with"
+        UNSHARED = "unshared", "stopped sharing it with"
+        RENAMED = "renamed", "renamed it"
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    photo_key = models.UUIDField(null=True, blank=True)
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+",
+                                help_text="The colleague shared with or unshared.")
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.action} {self.detail} on {self.collection_id}"
 
 
 class CollectionItem(models.Model):

@@ -112,8 +112,8 @@ def _reason_for(photo: Photo | None, now: datetime) -> tuple[str, datetime]:
 
 
 def _holdings(photo_key) -> dict[int, dict]:
-    """Per active user who downloaded or collected the photo: their downloads and
-    collection names, oldest first."""
+    """Per active user who downloaded or collected the photo (a collection's owner and
+    its editors): their downloads and collection names, oldest first."""
     held: dict[int, dict] = defaultdict(lambda: {"downloads": [], "collections": []})
     for d in (Download.objects.filter(photo_id=photo_key, user__is_active=True)
               .order_by("at")):
@@ -121,10 +121,16 @@ def _holdings(photo_key) -> dict[int, dict]:
             "at": d.at.isoformat(timespec="seconds"), "use": d.use,
             "use_label": str(USE_LABELS.get(d.use, d.use)), "campaign": d.campaign,
             "rendition": d.rendition})
-    for item in (CollectionItem.objects.filter(photo_key=photo_key,
-                                               collection__owner__is_active=True)
-                 .select_related("collection").order_by("added_at")):
-        held[item.collection.owner_id]["collections"].append(item.collection.name)
+    # A collection is held by its owner and by every colleague it is shared with (they
+    # add, remove and download from it too).
+    for item in (CollectionItem.objects.filter(photo_key=photo_key)
+                 .select_related("collection__owner")
+                 .prefetch_related("collection__editors").order_by("added_at")):
+        collection = item.collection
+        holders = [collection.owner, *collection.editors.all()]
+        for user in holders:
+            if user.is_active:
+                held[user.pk]["collections"].append(collection.name)
     return held
 
 

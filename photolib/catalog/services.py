@@ -22,13 +22,21 @@ from django.core.cache import cache
 from django.core.files.storage import storages
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from photolib.accounts.models import User
-from photolib.catalog.errors import DownloadRefused, FileMissing, FilePreparing, FileUnavailable
-from photolib.catalog.models import Collection, CollectionItem, Download
+from photolib.catalog.errors import (
+    CollectionRefused,
+    DownloadRefused,
+    FileMissing,
+    FilePreparing,
+    FileUnavailable,
+)
+from photolib.catalog.models import Collection, CollectionEvent, CollectionItem, Download
 from photolib.catalog.recall import listing_ensure_open
+from photolib.catalog.recall import titles as recall_titles
 from photolib.catalog.rights import RightsInfo, rights_xmp, stream_with_xmp
 from photolib.celery import enqueue
 from photolib.consent.models import USE_LABELS
@@ -47,8 +55,9 @@ FIRST_USE_MAIL_TASK = "photolib.catalog.tasks.send_first_use_email"
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DownloadRefused", "download_prepare", "collection_create", "collection_add",
-           "collection_remove"]
+__all__ = ["CollectionRefused", "DownloadRefused", "download_prepare", "collection_create",
+           "collection_add", "collection_remove", "collection_share", "collection_unshare",
+           "collection_rename", "collection_delete", "collections_of", "marketing_staff"]
 
 
 @dataclass(frozen=True)
@@ -244,24 +253,130 @@ def photo_first_use_mail(*, photo_id) -> bool:
 
 # --- collections -------------------------------------------------------------
 
+def collections_of(user: User) -> QuerySet[Collection]:
+    """The collections ``user`` may open: their own and those shared with them. Views
+    look a collection up here, so one anyone else holds is a 404 (``DoesNotExist``)."""
+    return (Collection.objects.filter(Q(owner=user) | Q(editors=user))
+            .distinct().select_related("owner"))
+
+
+def marketing_staff() -> QuerySet[User]:
+    """Active users who may use the catalog (the role, a permission of their own, or a
+    superuser): the colleagues a collection may be shared with."""
+    perm = Q(groups__permissions__codename="use_catalog",
+             groups__permissions__content_type__app_label="accounts") | Q(
+        user_permissions__codename="use_catalog",
+        user_permissions__content_type__app_label="accounts") | Q(is_superuser=True)
+    return User.objects.filter(perm, is_active=True).distinct().order_by("email")
+
+
+def _log(collection: Collection, actor: User | None, action: str, *, photo_key=None,
+         subject: User | None = None, detail: str = "") -> CollectionEvent:
+    return CollectionEvent.objects.create(collection=collection, actor=actor, action=action,
+                                          photo_key=photo_key, subject=subject,
+                                          detail=detail[:200])
+
+
+def _owner_only(collection: Collection, acting_user: User, what: str) -> None:
+    if acting_user.pk != collection.owner_id:
+        raise CollectionRefused(f"Only the collection’s owner can {what} it.")
+
+
 @transaction.atomic
 def collection_create(*, owner: User, name: str, description: str = "") -> Collection:
     name = name.strip()
     if not name:
         raise ValueError("Give the collection a name.")
-    return Collection.objects.create(owner=owner, name=name[:120], description=description)
+    collection = Collection.objects.create(owner=owner, name=name[:120],
+                                           description=description)
+    _log(collection, owner, CollectionEvent.Action.CREATED, detail=collection.name)
+    return collection
 
 
 @transaction.atomic
-def collection_add(*, collection: Collection, photo_id) -> CollectionItem:
-    """Add a cleared photo; raises ``Photo.DoesNotExist`` for any other id."""
+def collection_add(*, collection: Collection, photo_id,
+                   acting_user: User | None = None) -> CollectionItem:
+    """Add a cleared photo (by its owner or an editor, ``acting_user``; the owner when
+    not given) and log it; raises ``Photo.DoesNotExist`` for any other id. Adding a photo
+    already there changes nothing and logs nothing."""
     photo = Photo.objects.cleared().get(pk=photo_id)
-    item, _ = CollectionItem.objects.get_or_create(collection=collection, photo_key=photo.pk,
-                                                   defaults={"photo": photo})
+    item, created = CollectionItem.objects.get_or_create(
+        collection=collection, photo_key=photo.pk, defaults={"photo": photo})
+    if created:
+        _log(collection, acting_user or collection.owner, CollectionEvent.Action.ADDED,
+             photo_key=photo.pk, detail=photo.title)
     listing_ensure_open(photo)  # its recall will find this collection
     return item
 
 
 @transaction.atomic
-def collection_remove(*, collection: Collection, photo_id) -> None:
-    CollectionItem.objects.filter(collection=collection, photo_key=photo_id).delete()
+def collection_remove(*, collection: Collection, photo_id,
+                      acting_user: User | None = None) -> None:
+    """Remove a photo (cleared or not) and log it; an id not in the collection changes
+    nothing. Raises ``ValidationError``/``ValueError`` for an id that is not a uuid."""
+    items = CollectionItem.objects.filter(collection=collection, photo_key=photo_id)
+    item = items.select_related("photo").first()
+    if item is None:
+        return
+    title = dict(recall_titles([item.photo_key])).get(item.photo_key, "")
+    items.delete()
+    _log(collection, acting_user or collection.owner, CollectionEvent.Action.REMOVED,
+         photo_key=item.photo_key, detail=title)
+
+
+@transaction.atomic
+def collection_share(*, collection: Collection, acting_user: User, email: str) -> User:
+    """Make the colleague with this email an editor (owner only). Raises
+    ``CollectionRefused`` when ``acting_user`` is not the owner, or the email names no
+    active marketing colleague (or the owner). Sharing twice logs once. Returns them."""
+    _owner_only(collection, acting_user, "share")
+    email = (email or "").strip()
+    colleague = marketing_staff().filter(email__iexact=email).first() if email else None
+    if colleague is None:
+        raise CollectionRefused(f"“{email}” is not a colleague in marketing: a collection "
+                                "can only be shared with marketing staff.")
+    if colleague.pk == collection.owner_id:
+        raise CollectionRefused("You own this collection already.")
+    if not collection.editors.filter(pk=colleague.pk).exists():
+        collection.editors.add(colleague)
+        _log(collection, acting_user, CollectionEvent.Action.SHARED, subject=colleague,
+             detail=colleague.email)
+    return colleague
+
+
+@transaction.atomic
+def collection_unshare(*, collection: Collection, acting_user: User, user_id) -> None:
+    """Stop sharing with one editor (owner only; ``CollectionRefused`` otherwise). An id
+    that is not an editor changes nothing."""
+    _owner_only(collection, acting_user, "stop sharing")
+    editor = collection.editors.filter(pk=user_id).first()
+    if editor is None:
+        return
+    collection.editors.remove(editor)
+    _log(collection, acting_user, CollectionEvent.Action.UNSHARED, subject=editor,
+         detail=editor.email)
+
+
+@transaction.atomic
+def collection_rename(*, collection: Collection, acting_user: User, name: str,
+                      description: str = "") -> Collection:
+    """Change the name and description (owner only). Raises ``CollectionRefused``."""
+    _owner_only(collection, acting_user, "rename")
+    name = (name or "").strip()
+    if not name:
+        raise CollectionRefused("Give the collection a name.")
+    old = collection.name
+    collection.name, collection.description = name[:120], description
+    collection.save(update_fields=["name", "description"])
+    if old != collection.name:
+        _log(collection, acting_user, CollectionEvent.Action.RENAMED,
+             detail=f"{old} → {collection.name}")
+    return collection
+
+
+@transaction.atomic
+def collection_delete(*, collection: Collection, acting_user: User) -> None:
+    """Delete the collection, its items and history (owner only; ``CollectionRefused``
+    otherwise). Its downloads stay in the usage log (their collection becomes empty)."""
+    _owner_only(collection, acting_user, "delete")
+    collection.delete()

@@ -23,13 +23,15 @@ from django.views.decorators.http import require_POST
 from photolib import ratelimit
 from photolib.catalog import recall, search, services
 from photolib.catalog.errors import (
+    CollectionRefused,
     DownloadRefused,
     FileMissing,
     FilePreparing,
     FileUnavailable,
+    NoSuchCollection,
     NotInCatalog,
 )
-from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm
+from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm, ShareForm
 from photolib.catalog.models import Collection, Listing, RecallNotice
 from photolib.consent.models import USE_LABELS
 from photolib.consent.services import RequestContext
@@ -55,20 +57,27 @@ def _cleared_or_404(photo_id) -> Photo:
 @login_required
 @marketing
 def search_page(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    """The catalog's search. A first visit is a search for everything (bound, so it is
+    valid, and sorted by best match, which is newest first without words). A page past
+    the last one shows an empty grid and says how many pages there are, with a link to
+    the last; a page number that is not one is a form error."""
+    form = SearchForm(request.GET)
     result = None
-    if not request.GET:
-        form = SearchForm({"sort": "newest"})
+    past_end = False
+    facets: dict = {}
     if form.is_valid():
         f = form.filters()
         result = search.search(f)
-        if f.page > result.pages and result.total:
-            messages.info(request, f"There are only {result.pages} pages of results.")
-    query = request.GET.copy()
-    query.pop("page", None)
+        past_end = bool(result.total) and f.page_number > result.pages
+        facets = {name: [(item, form.facet_href(name, item.value)) for item in items]
+                  for name, items in result.facets.items()}
     return render(request, "catalog/search.html", {
-        "form": form, "result": result, "query": query.urlencode(),
-        "active_tags": [t for t in request.GET.getlist("tag") if t],
+        "form": form, "result": result, "facets": facets, "past_end": past_end,
+        "chips": form.chips(), "active_tags": form.tags(), "query": form.query(),
+        "page_error": form.errors.get("page"),
+        "last_page_href": form.page_href(result.pages) if result else "",
+        "previous_href": form.page_href(result.page - 1) if result else "",
+        "next_href": form.page_href(result.page + 1) if result else "",
     })
 
 
@@ -87,7 +96,7 @@ def _photo_page(request: HttpRequest, photo: Photo, form: DownloadForm, error: s
     return render(request, "catalog/photo_detail.html", {
         "photo": photo, "version": photo.agreement_version, "form": form, "error": error,
         "terms": services.usage_terms(photo),
-        "collections": Collection.objects.filter(owner=request.user),
+        "collections": services.collections_of(request.user),
         "permitted": [(u, USE_LABELS.get(u, u)) for u in photo.agreement_version.permitted_uses],
     }, status=status)
 
@@ -157,7 +166,7 @@ def collections(request: HttpRequest) -> HttpResponse:
         collection = services.collection_create(owner=request.user, **form.cleaned_data)
         return redirect("catalog:collection", pk=collection.pk)
     cleared = Photo.objects.cleared().values("pk")
-    items = (Collection.objects.filter(owner=request.user)
+    items = (services.collections_of(request.user)
              .annotate(n=Count("items", distinct=True),
                        usable=Count("items", filter=Q(items__photo_key__in=cleared),
                                     distinct=True))
@@ -165,14 +174,30 @@ def collections(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/collections.html", {"collections": items, "form": form})
 
 
-def _own_collection(request: HttpRequest, pk) -> Collection:
-    return get_object_or_404(Collection, pk=pk, owner=request.user)
+def _collection_or_404(request: HttpRequest, pk) -> Collection:
+    """A collection the user owns or edits; any other id, forged or someone else's, is
+    the same 404 (never says whether it exists)."""
+    try:
+        return services.collections_of(request.user).get(pk=pk)
+    except (Collection.DoesNotExist, ValueError, TypeError) as exc:
+        raise NoSuchCollection("No such collection.") from exc
+
+
+HISTORY_LENGTH = 20
 
 
 @login_required
 @marketing
 def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    collection = _own_collection(request, pk)
+    collection = _collection_or_404(request, pk)
+    return _collection_page(request, collection)
+
+
+def _collection_page(request: HttpRequest, collection: Collection, *,
+                     share_form: ShareForm | None = None,
+                     rename_form: CollectionForm | None = None,
+                     status: int = 200) -> HttpResponse:
+    """The collection page, first shown or again with the share or rename form's errors."""
     keys = list(collection.items.values_list("photo_key", flat=True))
     photos = list(Photo.objects.cleared().filter(pk__in=keys)
                   .select_related("group", "owner").order_by("-uploaded_at"))
@@ -182,18 +207,99 @@ def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     titles = dict(recall.titles(gone_keys))
     gone = [{"key": k, "title": titles.get(k, ""), "reason": departed[k][0],
              "since": departed[k][1]} for k in gone_keys]
+    is_owner = collection.owner_id == request.user.pk
     return render(request, "catalog/collection_detail.html", {
         "collection": collection, "photos": photos, "gone": gone, "total": len(keys),
-        "form": DownloadForm()})
+        "form": DownloadForm(), "is_owner": is_owner,
+        "editors": list(collection.editors.order_by("email")),
+        "history": list(collection.events.select_related("actor", "subject")
+                        [:HISTORY_LENGTH]),
+        "share_form": share_form or ShareForm(),
+        "colleagues": (list(services.marketing_staff().exclude(pk=request.user.pk)
+                            .values_list("email", flat=True)) if is_owner else []),
+        "rename_form": rename_form or CollectionForm(instance=collection,
+                                                     prefix="rename"),
+    }, status=status)
+
+
+@login_required
+@marketing
+@require_POST
+def collection_share(request: HttpRequest, pk: int) -> HttpResponse:
+    collection = _collection_or_404(request, pk)
+    form = ShareForm(request.POST)
+    if form.is_valid():
+        try:
+            colleague = services.collection_share(collection=collection,
+                                                  acting_user=request.user,
+                                                  email=form.cleaned_data["email"])
+        except CollectionRefused as exc:
+            form.add_error("email", str(exc))
+        else:
+            messages.success(request, f"“{collection.name}” is shared with {colleague.email}.")
+            return redirect("catalog:collection", pk=collection.pk)
+    return _collection_page(request, collection, share_form=form, status=400)
+
+
+@login_required
+@marketing
+@require_POST
+def collection_unshare(request: HttpRequest, pk: int) -> HttpResponse:
+    collection = _collection_or_404(request, pk)
+    try:
+        services.collection_unshare(collection=collection, acting_user=request.user,
+                                    user_id=int(request.POST.get("user_id", "")))
+    except (ValueError, TypeError):
+        messages.error(request, "No such colleague shares this collection.")
+    except CollectionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Stopped sharing.")
+    return redirect("catalog:collection", pk=collection.pk)
+
+
+@login_required
+@marketing
+@require_POST
+def collection_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    collection = _collection_or_404(request, pk)
+    form = CollectionForm(request.POST, prefix="rename")
+    if form.is_valid():
+        try:
+            services.collection_rename(collection=collection, acting_user=request.user,
+                                       **form.cleaned_data)
+        except CollectionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Renamed to “{collection.name}”.")
+            return redirect("catalog:collection", pk=collection.pk)
+    collection.refresh_from_db()
+    return _collection_page(request, collection, rename_form=form, status=400)
+
+
+@login_required
+@marketing
+@require_POST
+def collection_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    collection = _collection_or_404(request, pk)
+    name = collection.name
+    try:
+        services.collection_delete(collection=collection, acting_user=request.user)
+    except CollectionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("catalog:collection", pk=collection.pk)
+    messages.success(request, f"Deleted “{name}”.")
+    return redirect("catalog:collections")
 
 
 @login_required
 @marketing
 @require_POST
 def collection_add(request: HttpRequest, pk: int) -> HttpResponse:
-    collection = _own_collection(request, pk)
+    collection = _collection_or_404(request, pk)
     try:
-        services.collection_add(collection=collection, photo_id=request.POST.get("photo_id"))
+        services.collection_add(collection=collection, photo_id=request.POST.get("photo_id"),
+                                acting_user=request.user)
     except (Photo.DoesNotExist, ValidationError, ValueError, TypeError):
         messages.error(request, "That photo is not in the catalog, so it was not added.")
         return redirect("catalog:collection", pk=collection.pk)
@@ -209,9 +315,10 @@ def collection_add(request: HttpRequest, pk: int) -> HttpResponse:
 @marketing
 @require_POST
 def collection_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    collection = _own_collection(request, pk)
+    collection = _collection_or_404(request, pk)
     try:
-        services.collection_remove(collection=collection, photo_id=request.POST.get("photo_id"))
+        services.collection_remove(collection=collection, photo_id=request.POST.get("photo_id"),
+                                   acting_user=request.user)
     except (ValidationError, ValueError, TypeError):
         messages.error(request, "No such photo in this collection.")
     return redirect("catalog:collection", pk=collection.pk)
@@ -224,7 +331,7 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole collection as a streamed ZIP: every photo passes the download checks
     and is logged; photos whose agreement does not permit the use are left out and
     named in README.txt."""
-    collection = _own_collection(request, pk)
+    collection = _collection_or_404(request, pk)
     ratelimit.enforce("download", account=request.user.pk)  # the whole ZIP is one
     form = DownloadForm(request.POST)
     if not form.is_valid():

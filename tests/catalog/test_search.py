@@ -96,7 +96,7 @@ def test_page_past_the_end_is_empty_with_a_message(officer, photos):
     response = officer.get(reverse("catalog:search"), {"page": "50"})
     assert response.status_code == 200
     assert response.context["result"].photos == []
-    assert "only 1 pages" in response.content.decode()
+    assert "There is only 1 page of results." in response.content.decode()
 
 
 def test_websearch_syntax_never_errors(officer, photos):

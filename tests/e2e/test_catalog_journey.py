@@ -68,6 +68,14 @@ def test_from_upload_to_withdrawal(page, photo_file, tmp_path):
     assert "shape=" in page.url and "q=lighthouse" in page.url
     page.locator(".photo-tile", has_text=TITLE).wait_for()
     assert facet_label in ("Landscape", "Portrait", "Square")
+    # Each active filter is a chip; removing the orientation keeps the words.
+    chips = page.get_by_role("list", name="Active filters")
+    assert chips.get_by_role("link", name="Remove words: lighthouse").count() == 1
+    page.screenshot(path="/tmp/collab-search-chips.png", full_page=True)
+    chips.get_by_role("link", name=f"Remove orientation: {facet_label}").click()
+    page.locator(".photo-tile", has_text=TITLE).wait_for()
+    assert "shape=" not in page.url and "q=lighthouse" in page.url
+    assert page.get_by_role("list", name="Active filters").get_by_role("link").count() == 1
     page.locator(".photo-tile", has_text=TITLE).get_by_role("link", name=TITLE).click()
     page.get_by_role("heading", name=TITLE).wait_for()
     photo_url = page.url
