@@ -17,7 +17,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from photolib import ratelimit
@@ -68,7 +68,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         f = form.filters()
         result = search.search(f)
-        past_end = bool(result.total) and f.page_number > result.pages
+        past_end = bool(result.total) and result.past_end
         facets = {name: [(item, form.facet_href(name, item.value)) for item in items]
                   for name, items in result.facets.items()}
     return render(request, "catalog/search.html", {
@@ -78,7 +78,16 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "last_page_href": form.page_href(result.pages) if result else "",
         "previous_href": form.page_href(result.page - 1) if result else "",
         "next_href": form.page_href(result.page + 1) if result else "",
+        "suggestion_href": _with_words(form, result.suggestion) if result else "",
     })
+
+
+def _with_words(form: SearchForm, q: str) -> str:
+    """This search's query string with the words ``q`` instead (for "Did you mean")."""
+    if not q:
+        return ""
+    rest = form.without("q")
+    return "&".join(filter(None, [rest, urlencode({"q": q})]))
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0007_download_owner_told'),
+        ('catalog', '0008_search_languages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
