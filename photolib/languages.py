@@ -34,6 +34,9 @@ LANGUAGES: dict[str, str] = {
     "simple": "No stemming (any language)",
 }
 CHOICES = [(name, label) for name, label in LANGUAGES.items()]
+# The task (registered by the catalog) that re-reads a group's documents in its language
+# after the group's language changes; asked for by name (``photolib.celery.enqueue``).
+REINDEX_GROUP_TASK = "catalog.reindex_group_search"
 
 
 class UnknownLanguage(ValueError):

@@ -50,7 +50,7 @@ from photolib import ratelimit
 from photolib.accounts.models import User
 from photolib.accounts.sessions import is_staff_account
 from photolib.catalog import services as catalog_services
-from photolib.catalog.models import RecallNotice
+from photolib.catalog.models import RecallNotice, Synonym
 from photolib.consent.models import CollectionMethod, ConsentRecord
 from photolib.consent.services import RequestContext
 from photolib.photos import moderation
@@ -254,6 +254,7 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "photos_tag":                    ("",      "vacd"),
     "catalog_download":              ("v",     "v"),
     "catalog_collection":            ("",      "vacd"),
+    "catalog_synonym":               ("vacd",  "vacd"),
     "otp_totp_totpdevice":           ("",      "vacd"),
     "otp_static_staticdevice":       ("",      "vacd"),
 }
@@ -460,6 +461,7 @@ def world(catalog_world, cleared, django_capture_on_commit_callbacks) -> World: 
     AccessAttempt.objects.create(get_data="", post_data="", failures_since_start=1, **common)
     AccessLog.objects.create(**common)
     AccessFailureLog.objects.create(**common)
+    Synonym.objects.create(terms="harbour, port, quay", note="matrix")
     users = {
         "anon": None,
         "unver": make_user("una@example.org", verified=False),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from photolib import languages
 from photolib.catalog import digest, recall, services
+from photolib.catalog.search.index import reindex_group
 
 
 @shared_task(name=services.FIRST_USE_MAIL_TASK, autoretry_for=(OSError,), retry_backoff=True,
@@ -28,3 +30,8 @@ def recall_scan_photos(photo_ids: list[str]) -> str:
              max_retries=5)
 def send_use_digest(owner_id: int, download_ids: list[str]) -> bool:
     return digest.use_digest_mail(owner_id=owner_id, download_ids=download_ids)
+
+
+@shared_task(name=languages.REINDEX_GROUP_TASK)
+def reindex_group_search(group_id: int) -> int:
+    return reindex_group(group_id)

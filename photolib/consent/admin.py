@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from photolib import languages
 from photolib.admin import ReadOnlyAdmin
+from photolib.celery import enqueue
 from photolib.consent import errors, services
 from photolib.consent.forms import AgreementVersionAdminForm
 from photolib.consent.models import AgreementVersion, CommunityGroup, ConsentRecord
@@ -16,6 +18,13 @@ class CommunityGroupAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "current")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        """A new search language re-indexes the group's photos in it (in the background:
+        until then they are found as before, in the language they were indexed in)."""
+        super().save_model(request, obj, form, change)
+        if change and "search_language" in form.changed_data:
+            enqueue(languages.REINDEX_GROUP_TASK, obj.pk)
 
     @admin.display(description="current agreement")
     def current(self, obj: CommunityGroup) -> str:

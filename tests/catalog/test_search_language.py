@@ -279,3 +279,48 @@ def test_a_huge_query_is_bounded(cleared, officer):
     page = officer.get(reverse("catalog:search"), {"q": "x" * 10_000})
     assert page.status_code == 200
     assert "at most 200 characters" in page.content.decode()
+
+
+def test_the_page_says_what_it_corrected_and_offers_suggestions(officer, cleared):
+    cleared("Sunset over the harbour", tags=("sunset",), place="Quay")
+    cleared("Harbour wall", tags=("stone",), place="Quay")
+    page = officer.get(reverse("catalog:search"), {"q": "harbur"}).content.decode()
+    assert "Showing results for <strong>harbour</strong>" in page
+    assert "Sunset over the harbour" in page and "Harbour wall" in page
+    page = officer.get(reverse("catalog:search"), {"q": "harbur OR sunset"}).content.decode()
+    assert "Did you mean" in page and "q=harbour+OR+sunset" in page
+    page = officer.get(reverse("catalog:search"), {"q": "!!!"}).content.decode()
+    assert "There are no words to search for" in page
+
+
+def test_pages_past_the_cap_have_a_next_link_to_the_end(officer, many, monkeypatch):
+    monkeypatch.setattr(search.query, "FACET_CAP", 100)
+    page = officer.get(reverse("catalog:search"), {"q": "harbour", "page": 5}).content.decode()
+    assert "Page 5 of 5+" in page and ">Next</a>" in page
+    last = officer.get(reverse("catalog:search"), {"q": "harbour", "page": 15}).content.decode()
+    assert "Page 15 of" in last and ">Next</a>" not in last
+    assert last.count('class="photo-tile"') == 346 - 14 * 24
+
+
+def test_a_group_switched_to_german_in_the_admin_is_read_in_german(client, cleared,
+                                                                     catalog_world,
+                                                                     django_capture_on_commit_callbacks):
+    """A reviewer changes the group's language in the admin; its photos are re-indexed
+    (by the task the admin asks for) and then found by their German stems."""
+    from tests.conftest import staff_login
+
+    cleared("Alte Brücken am Fluss", tags=("fluss",), place="Altstadt")
+    # "Brücke " (no prefix while typing): English reads "brucken" as a word of its own,
+    # so the photo is found only as a typo correction.
+    assert search.search(search.Filters(q="Brücke ")).showing_for == "brucken"
+    group = catalog_world["group"]
+    staff_login(client, catalog_world["reviewer"])
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(reverse("admin:consent_communitygroup_change", args=[group.pk]),
+                           {"name": group.name, "slug": group.slug,
+                            "description": group.description, "search_language": "german"})
+    assert done.status_code == 302, done.content.decode()[:2000]
+    assert SearchDocument.objects.get().language == "german"
+    found = search.search(search.Filters(q="Brücke "))
+    assert [p.title for p in found.photos] == ["Alte Brücken am Fluss"]
+    assert found.showing_for == ""  # found as written: the stems agree

@@ -103,3 +103,18 @@ def reindex_all(batch: int = 500) -> int:
                 index_photo(photo)
                 n += 1
     return n
+
+
+def reindex_group(group_id: int, batch: int = 500) -> int:
+    """Rebuild the documents of one group's photos (after its search language changed);
+    returns how many. Batches commit on their own."""
+    n = 0
+    ids = list(SearchDocument.objects.filter(group_id=group_id).order_by("pk")
+               .values_list("photo_id", flat=True))
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            for photo in (Photo.objects.filter(pk__in=ids[start:start + batch])
+                          .select_related("owner", "group").prefetch_related("tags")):
+                index_photo(photo)
+                n += 1
+    return n
