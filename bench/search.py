@@ -368,7 +368,7 @@ def _copy_chunk(conn, rng, n, lo, size, vocab, word_p, n_vocab, residents, owner
             "", "{}", "[]", glat, glon, 3.0 if gps else None,
             round(glat, 2) if gps else None, round(glon, 2) if gps else None, "[]",
             uploaded, uploaded + timedelta(seconds=40), 1,
-            uploaded + timedelta(hours=20), None, None, "", None, reviewer_id))
+            uploaded + timedelta(hours=20), None, None, "", None, reviewer_id, False))
         att_rows.append((pid, record.pk, True, "consented" if consented[k] else "none", "", "",
                          "I took this photo and own its copyright.", uploaded))
         for t in sorted(set(tags[ti:ti + int(n_tag[k])].tolist())):
@@ -383,7 +383,7 @@ def _copy_chunk(conn, rng, n, lo, size, vocab, word_p, n_vocab, residents, owner
                 software, artist, copyright, exif_raw, metadata_warnings, gps_latitude,
                 gps_longitude, gps_altitude, coarse_latitude, coarse_longitude, near_duplicates,
                 uploaded_at, processed_at, ingest_attempts, reviewed_at, withdrawn_at,
-                taken_down_at, takedown_reason, duplicate_of_id, reviewed_by_id)
+                taken_down_at, takedown_reason, duplicate_of_id, reviewed_by_id, hide_location)
                 FROM STDIN""") as cp:
             for row in photo_rows:
                 cp.write_row(row)
@@ -397,16 +397,17 @@ def _copy_chunk(conn, rng, n, lo, size, vocab, word_p, n_vocab, residents, owner
 
 
 # The same document as ``photolib.catalog.search.index.index_photo``: A title, B tags (by name),
-# C place, D description + credit name + display name; ``text`` joins the non-empty parts;
-# then the photo's facts (``search.DOCUMENT_FACTS``, filled in as {facts}) and the
-# attestation's ``people``.
+# C place, D description + the owner's public credit name (the credit name, else the
+# display name); ``text`` joins the non-empty parts; the group's search language (the
+# site's default, {language}) and its configuration ({config}); then the photo's facts
+# (``search.DOCUMENT_FACTS``, filled in as {facts}) and the attestation's ``people``.
 DOCUMENTS_SQL = """
 CREATE UNLOGGED TABLE {table} AS
-SELECT p.id AS photo_id, a.people, {facts},
-       setweight(to_tsvector('english', p.title), 'A')
-       || setweight(to_tsvector('english', coalesce(t.names, '')), 'B')
-       || setweight(to_tsvector('english', p.place_name), 'C')
-       || setweight(to_tsvector('english', d.part), 'D') AS vector,
+SELECT p.id AS photo_id, a.people, '{language}'::text AS language, {facts},
+       setweight(to_tsvector('{config}', p.title), 'A')
+       || setweight(to_tsvector('{config}', coalesce(t.names, '')), 'B')
+       || setweight(to_tsvector('{config}', p.place_name), 'C')
+       || setweight(to_tsvector('{config}', d.part), 'D') AS vector,
        concat_ws(' ', nullif(p.title, ''), nullif(t.names, ''), nullif(p.place_name, ''),
                  nullif(d.part, '')) AS text
 FROM photos_photo p
@@ -415,9 +416,21 @@ JOIN photos_photoattestation a ON a.photo_id = p.id
 LEFT JOIN LATERAL (SELECT string_agg(tg.name, ' ' ORDER BY tg.name COLLATE "C") AS names
                    FROM photos_photo_tags pt JOIN photos_tag tg ON tg.id = pt.tag_id
                    WHERE pt.photo_id = p.id) t ON true
-CROSS JOIN LATERAL (SELECT concat_ws(' ', nullif(p.description, ''), nullif(u.credit_name, ''),
-                                     nullif(u.display_name, '')) AS part) d
+CROSS JOIN LATERAL (SELECT concat_ws(' ', nullif(p.description, ''),
+                                     coalesce(nullif(u.credit_name, ''),
+                                              nullif(u.display_name, ''))) AS part) d
 WHERE p.uploaded_at >= %s AND p.uploaded_at < %s
+"""
+
+# The dictionary typo correction looks in (``index.remember_words``): every word of the
+# documents, lower-cased (the bench's words have no accents to fold), at least three
+# letters, not a number.
+WORDS_SQL = """
+INSERT INTO catalog_searchword (word)
+SELECT DISTINCT left(lower(m[1]), {max_word}) FROM catalog_searchdocument d,
+       regexp_matches(d.text, '([[:alnum:]]+)', 'g') AS m
+WHERE length(m[1]) >= {min_word} AND m[1] !~ '^[0-9]+$'
+ON CONFLICT DO NOTHING
 """
 
 
@@ -425,15 +438,22 @@ def _build_documents(url: str) -> None:
     """Two connections (two cores) each compute half of the documents into a staging table;
     one INSERT then writes them in approval (upload) order, as approvals would have."""
     import psycopg
+    from django.conf import settings
 
+    from photolib import languages
     from photolib.catalog.search import DOCUMENT_FACTS
+    from photolib.catalog.search.index import MIN_WORD
+    from photolib.catalog.search.words import MAX_WORD
 
     facts = ", ".join(f"p.{c}" for c in DOCUMENT_FACTS)
+    language = settings.PHOTOLIB_SEARCH_LANGUAGE
+    config = languages.ts_config(language)
 
     def work(table: str, lo, hi) -> None:
         with psycopg.connect(psycopg_url(url)) as conn:
             conn.execute("SET work_mem = '256MB'")
-            conn.execute(DOCUMENTS_SQL.format(table=table, facts=facts), [lo, hi])
+            conn.execute(DOCUMENTS_SQL.format(table=table, facts=facts, language=language,
+                                              config=config), [lo, hi])
 
     with psycopg.connect(psycopg_url(url)) as conn:
         first, middle, last = conn.execute(
@@ -447,12 +467,14 @@ def _build_documents(url: str) -> None:
         t.join()
     with psycopg.connect(psycopg_url(url)) as conn:
         conn.execute("SET session_replication_role = replica")
-        columns = ", ".join(("photo_id", "vector", "text", "people") + DOCUMENT_FACTS)
+        columns = ", ".join(("photo_id", "vector", "text", "people", "language")
+                            + DOCUMENT_FACTS)
         conn.execute(f"""INSERT INTO catalog_searchdocument ({columns}, updated_at)
                         SELECT {columns}, now() FROM (
                           SELECT * FROM bench_docs_0 UNION ALL SELECT * FROM bench_docs_1) d
                         ORDER BY uploaded_at""")
         conn.execute("DROP TABLE bench_docs_0, bench_docs_1")
+        conn.execute(WORDS_SQL.format(max_word=MAX_WORD, min_word=MIN_WORD))
 
 
 def check_documents(sample: int = 25) -> str:
