@@ -91,26 +91,21 @@ def reindex_owner(user_id) -> int:
 def reindex_all(batch: int = 500) -> int:
     """Rebuild every existing search document from its photo as it is now; returns how
     many. For documents written under an older rule of what they hold (before the display
-    name was left out, issue 12): ``manage.py reindex_search``. Each batch commits on its
-    own, so a large catalog is not one long transaction."""
-    n = 0
-    ids = list(SearchDocument.objects.order_by("pk").values_list("photo_id", flat=True))
-    for start in range(0, len(ids), batch):
-        with transaction.atomic():
-            photos = (Photo.objects.filter(pk__in=ids[start:start + batch])
-                      .select_related("owner").prefetch_related("tags"))
-            for photo in photos:
-                index_photo(photo)
-                n += 1
-    return n
+    name was left out, issue 12): ``manage.py reindex_search``."""
+    return _reindex(SearchDocument.objects.all(), batch)
 
 
 def reindex_group(group_id: int, batch: int = 500) -> int:
     """Rebuild the documents of one group's photos (after its search language changed);
-    returns how many. Batches commit on their own."""
+    returns how many."""
+    return _reindex(SearchDocument.objects.filter(group_id=group_id), batch)
+
+
+def _reindex(documents, batch: int) -> int:
+    """Rebuild the photos of ``documents`` with ``index_photo``. Each batch commits on its
+    own, so a large catalog is not one long transaction."""
     n = 0
-    ids = list(SearchDocument.objects.filter(group_id=group_id).order_by("pk")
-               .values_list("photo_id", flat=True))
+    ids = list(documents.order_by("pk").values_list("photo_id", flat=True))
     for start in range(0, len(ids), batch):
         with transaction.atomic():
             for photo in (Photo.objects.filter(pk__in=ids[start:start + batch])
