@@ -55,7 +55,8 @@ bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
 bench-search: $(STAMP)
-	$(BIN)/python bench/search.py
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/search.py $(SEARCH_ARGS)
 
 # A bounded load run on loopback against gunicorn with the production profile, a Celery
 # worker and beat, Redis and moto's S3 (bench/load.py); LOAD_ARGS='--seconds 60 --clients 4'.
