@@ -128,3 +128,39 @@ def test_verify_finds_a_record_whose_version_was_unpublished(group, resident):
     result = verify_ledger()
     assert not result.ok and result.problem.sequence == 1
     assert "not a published version" in result.problem.reason
+
+
+# The refusals in words (an admin or a shell user reads them), each path of its own.
+DELETE_REFUSED = "^A published agreement version cannot be deleted\\.$"
+
+
+def test_each_refusal_to_delete_a_published_version_says_why(group):
+    version = group.current_version()
+    with pytest.raises(AgreementImmutable, match=DELETE_REFUSED):
+        AgreementVersion.objects.filter(pk=version.pk).delete()
+    with pytest.raises(AgreementImmutable, match=DELETE_REFUSED):
+        AgreementVersion.objects.filter(pk=version.pk)._raw_delete(connection.alias)
+    assert AgreementVersion.objects.filter(pk=version.pk).exists()
+
+
+def test_the_fast_delete_path_removes_drafts_and_refuses_published_ones(group):
+    draft = services.agreement_create_draft(group=group, acting_user=None, text="Draft.\n",
+                                            permitted_uses=["web"])
+    version = group.current_version()
+    both = AgreementVersion.objects.filter(pk__in=[draft.pk, version.pk])
+    with pytest.raises(AgreementImmutable, match=DELETE_REFUSED):
+        both._raw_delete(connection.alias)
+    assert both.count() == 2
+    assert AgreementVersion.objects.filter(pk=draft.pk)._raw_delete(connection.alias) == 1
+    assert list(AgreementVersion.objects.filter(group=group)) == [version]
+
+
+def test_evidence_rows_refuse_a_bulk_update_in_words(group):
+    from photolib.consent.errors import LedgerImmutable
+    from photolib.consent.models import ConsentEvidence
+
+    grant(make_user("ann@example.org"), group)
+    with pytest.raises(LedgerImmutable,
+                       match="^Consent evidence is never changed; it can only be erased\\.$"):
+        ConsentEvidence.objects.update(display_name="Someone else")
+    assert not ConsentEvidence.objects.filter(display_name="Someone else").exists()

@@ -106,3 +106,17 @@ def test_withdrawal_receipt_says_it_withdraws_and_revokes_the_grants_it_ends(
     granted = fetch(client, renewed)
     assert not any(p["purpose"].startswith("Withdrawn")
                    for p in granted["services"][0]["purposes"])
+
+
+def test_a_photo_withdrawals_receipt_says_it_is_one(group, resident):
+    import uuid
+
+    from photolib.consent.receipts import receipt_json
+    from photolib.consent.services import consent_withdraw_photo
+
+    grant(resident, group)
+    record = consent_withdraw_photo(user=resident, group=group,
+                                    version=group.current_version(), photo_id=uuid.uuid4(),
+                                    photo_title="Boats at dawn", context=RequestContext())
+    ext = receipt_json(record)["extensions"]
+    assert (ext["action"], ext["receiptType"]) == ("WITHDRAW_PHOTO", "photo_withdrawal")
