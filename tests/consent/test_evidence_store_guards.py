@@ -86,6 +86,29 @@ def test_beside_a_superseded_checkpoint_a_second_one_is_refused_in_words(group):
     assert (result.superseded, result.checkpoints, result.problems) == (1, 1, [])
 
 
+def test_a_copy_written_concurrently_is_refused_and_named(group, monkeypatch):
+    record = grant(make_user("ann@example.org"), group)
+    evidence.checkpoint_write(sequence=record.sequence, head_hash=record.record_hash)
+    store = storages["evidence"]
+    # Another writer stored it between our check and our write: our check saw nothing
+    # (the storage's own later checks see the file, and keep both copies).
+    real_exists, calls = store.exists, []
+
+    def exists(name):
+        calls.append(name)
+        return False if len(calls) == 1 else real_exists(name)
+
+    monkeypatch.setattr(store, "exists", exists)
+    with pytest.raises(CheckpointExists) as caught:
+        evidence.checkpoint_write(sequence=record.sequence, head_hash=record.record_hash)
+    message = str(caught.value)
+    prefix = f"the checkpoint for #{record.sequence} was written concurrently; this copy went to "
+    assert message.startswith(prefix)
+    stray = message.removeprefix(prefix)
+    assert stray.startswith(f"checkpoints/{record.sequence:012d}") and stray != \
+        evidence.checkpoint_name(record.sequence)
+
+
 def test_a_store_that_fails_at_append_time_is_logged_in_words_and_never_raises(group,
                                                                                caplog):
     record = grant(make_user("ann@example.org"), group)
@@ -170,6 +193,9 @@ def test_a_rewritten_or_foreign_restore_statement_is_a_problem_in_words(db):
                                 "supersedes nothing")
     assert good.startswith("restores/")
     assert evidence.superseded_sequences() == {3}
+    # The checkpoint check lists each as a problem nobody can settle by re-recording.
+    result = evidence.verify_checkpoints()
+    assert result.untrusted == result.problems == problems
 
 
 # --- lost records --------------------------------------------------------------------------
