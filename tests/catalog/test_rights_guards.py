@@ -214,3 +214,10 @@ def test_usage_terms_follow_each_agreement(catalog_world, django_capture_on_comm
     assert f"until {photo.rights_expire_at:%Y-%m-%d}" in terms
     assert "Credit not required." in terms
     assert f"Market Photos v1, SHA-256 {photo.agreement_version.text_sha256}." in terms
+
+
+def test_streaming_refuses_a_file_that_is_not_a_jpeg_in_words():
+    from photolib.catalog.rights import stream_with_xmp
+
+    with pytest.raises(ValueError, match="^not a JPEG$"):
+        list(stream_with_xmp(io.BytesIO(b"GIF89a" + b"\0" * 64), b"<x/>"))

@@ -298,3 +298,46 @@ def test_evidence_is_only_ever_inserted_never_overwritten(group, resident):
         ConsentEvidence(record=grant(make_user("ivy@example.org"), group), salt="11" * 16,
                         account_id=resident.pk, email="ivy@example.org").save(
             using="no-such-database")
+
+
+# The canonical forms an auditor recomputes without our code: pinned byte for byte.
+
+def test_the_record_hash_is_the_sha256_of_compact_sorted_utf8_json():
+    from photolib.consent.models import canonical_hash
+
+    fields = {"statements": ["I agree “as written”"], "display": "Zoë", "sequence": 3}
+    expected = '{"display":"Zoë","sequence":3,"statements":["I agree “as written”"]}'
+    assert canonical_hash(fields) == hashlib.sha256(expected.encode("utf-8")).hexdigest()
+
+
+def test_the_personal_commitment_reads_missing_fields_as_empty_and_no_account_as_0():
+    from photolib.consent.models import personal_commitment
+
+    fields = {"account_id": None, "email": "zoe@example.org", "display_name": None,
+              "ip_address": None, "user_agent": "Zoë’s phone"}
+    expected = ('ab12:{"account_id":0,"display_name":"","email":"zoe@example.org",'
+                '"ip_address":"","user_agent":"Zoë’s phone"}')
+    assert personal_commitment(salt="ab12", fields=fields) == \
+        hashlib.sha256(expected.encode("utf-8")).hexdigest()
+    assert personal_commitment(salt="ab12", fields={**fields, "account_id": "7"}) == \
+        hashlib.sha256(expected.replace('"account_id":0', '"account_id":7')
+                       .encode("utf-8")).hexdigest()
+
+
+def test_a_reconciled_record_must_and_only_it_may_name_what_it_re_records(group, resident):
+    version = group.current_version()
+    common = {"user": resident, "group": group, "version": version, "action": "WITHDRAW",
+              "statements": [], "context": services.RequestContext()}
+    message = "^a reconciled record, and only one, names the record it re-records$"
+    with pytest.raises(ValueError, match=message):
+        services.ledger_append(method="reconciled", **common)
+    with pytest.raises(ValueError, match=message):
+        services.ledger_append(method="withdraw_button", reconciles={"sequence": 4}, **common)
+    assert not resident.consent_records.exists()
+
+
+def test_a_refused_credit_format_gives_the_validators_sentence(group):
+    with pytest.raises(ValueError, match=r"^Keep the credit format to 200 characters "
+                                         r"\(it has 201\)\.$"):
+        services.agreement_create_draft(group=group, acting_user=None, text="Draft.\n",
+                                        permitted_uses=["web"], credit_format="x" * 201)

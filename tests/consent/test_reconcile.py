@@ -75,6 +75,10 @@ def test_reconcile_re_records_withdrawals_reports_grants_and_runs_once(
             photo_record.reconciles["sequence"]) == (
         "WITHDRAW_PHOTO", lost["photo_id"], "reconciled", 4)
     assert (group_record.user, group_record.reconciles["sequence"]) == (lost["sam"], 5)
+    # The hash covers what it re-records: the lost record named in full.
+    for record in photo_record, group_record:
+        assert record.canonical_fields()["reconciles"] == record.reconciles
+        assert record.canonical_fields()["reconciles"]["record_id"]
     client.force_login(lost["sam"])
     page = client.get(group_record.get_absolute_url())
     assert page.status_code == 200
