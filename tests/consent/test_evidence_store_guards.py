@@ -221,6 +221,10 @@ def test_a_lost_photo_withdrawal_names_the_photo_and_its_title():
         "record #6 (WITHDRAW_PHOTO of photo p-1 “Boats”, group “Harbour Photos” (id 7), "
         "account 42, recorded 2026-12-01T10:00:00Z, id abc)")
     assert lost.photo_id == "p-1"
+    untitled = {key: value for key, value in fields.items() if key != "photo_title"}
+    assert LostRecord(sequence=6, head_hash="e" * 64, fields=untitled,
+                      beyond_end=False).describe().startswith(
+        "record #6 (WITHDRAW_PHOTO of photo p-1 “”, group (id 7)")
 
 
 def test_a_lost_record_without_fields_says_it_cannot_be_told():
@@ -253,9 +257,10 @@ def test_withdrawn_photo_ids_are_read_from_photo_withdrawal_checkpoints_only(
             user=ann, group=group, version=group.current_version(), photo_id=photo_id,
             photo_title="Boats at dawn", context=services.RequestContext())
     assert evidence.withdrawn_photo_ids() == {str(photo_id)}
-    # A checkpoint that fails its signature names nothing, whatever it says.
-    storages["evidence"].save(evidence.checkpoint_name(record.sequence + 1),
-                              ContentFile(b"abc.def.ghi"))
+    # A checkpoint that fails its signature names nothing, whatever it says, and the
+    # ones after it are still read.
+    assert record.sequence > 0
+    storages["evidence"].save(evidence.checkpoint_name(0), ContentFile(b"abc.def.ghi"))
     assert evidence.withdrawn_photo_ids() == {str(photo_id)}
 
 
