@@ -582,6 +582,8 @@ def typo(rng: random.Random, word: str) -> str:
 def make_queries(n: int, vocab: list[str], seed: int, titles: list[str], group_id: int,
                  tags: list[str], german_id: int) -> list[tuple[str, dict]]:
     """(category, Filters kwargs) pairs: a fixed mix, the same every run for a seed."""
+    from photolib.languages import fold
+
     rng = random.Random(seed + 1)
     german = lambda: rng.choice(GERMAN[:40])[0]  # noqa: E731  (the first form, as asked)
     common = vocab[:15]
@@ -633,7 +635,7 @@ def make_queries(n: int, vocab: list[str], seed: int, titles: list[str], group_i
         ("typo", 0.08, lambda: {"q": typo(rng, rng.choice(
             [w for w in common + medium[:300] if len(w) >= 5]))}),
         ("german word", 0.08, lambda: {"q": rng.choice((
-            german(), german(), languages_fold_umlauts(german()),
+            german(), german(), fold(german()),  # typed without umlauts or ß
             f"{german()} {german()}")), **({"group": german_id} if rng.random() < 0.6
                                             else {})}),
         ("prefix", 0.06, lambda: {"q": rng.choice((
@@ -657,12 +659,6 @@ def make_queries(n: int, vocab: list[str], seed: int, titles: list[str], group_i
         kw.setdefault("sort", "relevance" if kw.get("q") else "newest")
     rng.shuffle(out)
     return out
-
-
-def languages_fold_umlauts(word: str) -> str:
-    """A German word typed without its umlauts or ß ("Brucke", "Strasse")."""
-    return (word.replace("ä", "a").replace("ö", "o").replace("ü", "u")
-            .replace("ß", "ss"))
 
 
 def page_params(kw: dict) -> dict:
