@@ -748,8 +748,8 @@ def run_size(args, size: int, vocab: list[str]) -> dict:
         SERVICE: lambda kw: search.search(search.Filters(**kw), facet_names=three),
         "service + 5 facets (as the page)": lambda kw: search.search(search.Filters(**kw)),
         "search page (GET, server time)": lambda kw: client.get(search_url, page_params(kw)),
-        TANTIVY: lambda kw: engine.search(search.Filters(**kw), search.FEW,
-                                          search.query.PAGE_SIZE, three),
+        TANTIVY: lambda kw: engine.search(search.Filters(**kw), search.query.PAGE_SIZE,
+                                          three),
     }
     for _, kw in queries:  # warm-up, untimed
         for mode in ("service + 5 facets (as the page)", TANTIVY):

@@ -9,7 +9,7 @@
 - ``TantivyEngine``: Tantivy (the ``tantivy`` package, an embedded Rust search engine),
   indexed from the same search documents (per language, folded and Snowball-stemmed as
   our PostgreSQL configurations do), asked the same words (``words.parse``, the same
-  prefix and the same typo fallback: a fuzzy query when fewer than ``search.FEW`` match),
+  prefix and the same typo fallback: a fuzzy query when nothing matches),
   the same filters and the same three facets, counted exactly. Without the rights rule:
   the speed a dedicated search engine reaches with nothing to check.
 
@@ -18,6 +18,7 @@ Both are for the benchmark only: the site uses neither.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, time, timedelta
 
@@ -245,8 +246,6 @@ class TantivyEngine:
                 for side in ("width", "height")]))
         if f.near_lat is not None and f.radius_km:
             # The bounding box (the service then keeps the exact circle).
-            import math
-
             dlat = f.radius_km / 111.0
             dlon = f.radius_km / max(111.0 * math.cos(math.radians(f.near_lat)), 0.01)
             out.append(Query.range_query(self.schema, "lat", FieldType.Float,
@@ -257,7 +256,7 @@ class TantivyEngine:
             raise NotImplementedError("the bench's queries have no place filter")
         return out
 
-    def search(self, f, few: int, page_size: int,
+    def search(self, f, page_size: int,
                facet_names: tuple[str, ...] = ("tag", "year", "make")) -> tuple[int, list]:
         """(total, page of photo ids) and the facets, as the service answers them."""
         from tantivy import Occur, Query
@@ -276,10 +275,12 @@ class TantivyEngine:
         q = build(False)
         ranked = bool(parsed.positive) and f.sort == "relevance"
         result = self._page(q, f, ranked, page_size)
-        if parsed.positive and result.count < few and f.page_number == 1:
+        # As the service: only with no match at all are the corrected words searched (with
+        # one or two it merely looks up a suggestion, which Tantivy has no counterpart for).
+        if parsed.positive and result.count == 0 and f.page_number == 1:
             again = build(True)
             retry = self._page(again, f, ranked, page_size)
-            if result.count == 0 and retry.count:
+            if retry.count:
                 q, result = again, retry
         aggs = {}
         if "tag" in facet_names:
