@@ -161,6 +161,9 @@ PHOTOLIB_SEED_HOOKS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language: the language cookie (the switcher), then Accept-Language, then
+    # LANGUAGE_CODE; a signed-in person's own language wins (AccountLanguageMiddleware).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -168,6 +171,8 @@ MIDDLEWARE = [
     # step with (None before); without django-otp's user.is_verified(), which would clash
     # with our User.is_verified (the email check).
     "photolib.accounts.second_factor.OTPMiddleware",
+    # A signed-in person reads the site in the language chosen on their profile.
+    "photolib.accounts.language.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff sessions end after 30 minutes idle and 12 hours in all; NUL bytes are a 400.
     "photolib.accounts.sessions.StaffSessionMiddleware",
@@ -198,6 +203,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "photolib.navigation.navigation",
@@ -513,7 +519,20 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # --- Internationalisation -------------------------------------------------
-LANGUAGE_CODE = "en"
+# English is the source; German and French are complete (locale/*/LC_MESSAGES/django.po,
+# compiled by `manage.py compile_translations` at install). A city may make one of them the
+# default for visitors who have not chosen (PHOTOLIB_LANGUAGE_CODE).
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+LANGUAGE_CODE = env_str("PHOTOLIB_LANGUAGE_CODE", "en").lower() or "en"
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"PHOTOLIB_LANGUAGE_CODE={LANGUAGE_CODE!r} is not a language this site is translated "
+        f"into; use one of: {', '.join(code for code, _ in LANGUAGES)} (or add the language: "
+        "see README, 'Adding a language')."
+    )
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -98,6 +98,9 @@ MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
     "accounts:logout":              row("405    405  405  405  405  405  405",
                                         "302    302  302  302  302  302  302"),
     "accounts:profile":             SIGNED_IN,
+    # The language switcher (Django's set_language): anyone may choose; back to ``next``.
+    "accounts:set_language":        row("405    405  405  405  405  405  405",
+                                        "302    302  302  302  302  302  302"),
     "accounts:second_factor":       both("login  302  302  302  302  302  302"),
     "accounts:second_factor_enrol": both("login  302  302  302  302  302  302"),
     "accounts:password_change":     SIGNED_IN,

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.utils.translation import gettext_lazy as _
 
+from photolib.accounts.language import language_choices
 from photolib.accounts.models import User
 
 
@@ -13,8 +15,8 @@ class SignUpForm(BaseUserCreationForm):
         model = User
         fields = ("email", "display_name", "credit_name")
         help_texts = {
-            "credit_name": "Printed with your photos, e.g. “Photo: Ana Silva”. "
-            "Leave empty to use your display name.",
+            "credit_name": _("Printed with your photos, e.g. “Photo: Ana Silva”. "
+                             "Leave empty to use your display name."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -33,26 +35,31 @@ class SignUpForm(BaseUserCreationForm):
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Wrong email or password. Check both and try again "
-        "(after several failed attempts, sign-in is paused for a while).",
+        "invalid_login": _("Wrong email or password. Check both and try again "
+                           "(after several failed attempts, sign-in is paused for a while)."),
     }
 
 
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ("display_name", "credit_name")
+        fields = ("display_name", "credit_name", "language")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("The site's language")), *language_choices()]
 
 
 class SecondFactorForm(forms.Form):
     """One code: six digits from the authenticator app, or a recovery code."""
 
     code = forms.CharField(
-        label="Code", max_length=32, strip=True,
+        label=_("Code"), max_length=32, strip=True,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code",
                                       "inputmode": "text", "spellcheck": "false"}),
     )

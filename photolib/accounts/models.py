@@ -6,6 +6,9 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from photolib.accounts.language import language_choices
 
 
 class UserManager(BaseUserManager["User"]):
@@ -29,12 +32,20 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField("email address", unique=True)
-    display_name = models.CharField(max_length=120, help_text="How the site greets you.")
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(
+        _("display name"), max_length=120, help_text=_("How the site greets you.")
+    )
     credit_name = models.CharField(
-        max_length=120, help_text="How you want to be credited on your photos."
+        _("credit name"), max_length=120, help_text=_("How you want to be credited on your photos.")
     )
     email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The language the site, its mails and receipts speak to this person in ("" until they
+    # choose: the language they signed up in, else the site's).
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=language_choices,
+        help_text=_("The language of the site, your emails and your receipts."),
+    )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -30,6 +30,8 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 from django_otp.models import Device
 from django_otp.oath import TOTP
@@ -64,7 +66,9 @@ class TooManyAttempts(SecondFactorError):
     def __init__(self, until: datetime):
         self.until = until
         seconds = max(1, int((until - timezone.now()).total_seconds() + 0.999))
-        super().__init__(f"Too many wrong codes. Wait {seconds} seconds, then try again.")
+        super().__init__(ngettext("Too many wrong codes. Wait %(seconds)d second, then try again.",
+                                  "Too many wrong codes. Wait %(seconds)d seconds, then try again.",
+                                  seconds) % {"seconds": seconds})
 
 
 class AlreadyEnrolled(SecondFactorError):
@@ -146,12 +150,12 @@ def second_factor_enrol(*, user: User, key_hex: str, code: str) -> Enrolment:
     """
     step = _matching_step(key_hex, normalise_code(code))
     if step is None:
-        raise WrongCode("That code is not right. Check the time on your phone, wait for "
-                        "the next code and try again.")
+        raise WrongCode(_("That code is not right. Check the time on your phone, wait for "
+                          "the next code and try again."))
     with transaction.atomic():
         User.objects.select_for_update().get(pk=user.pk)  # two tabs enrol one device
         if has_authenticator(user):
-            raise AlreadyEnrolled("An authenticator app is already set up for this account.")
+            raise AlreadyEnrolled(_("An authenticator app is already set up for this account."))
         device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, key=key_hex,
                                            step=STEP, digits=DIGITS, tolerance=TOLERANCE,
                                            confirmed=True, last_t=step)
@@ -198,8 +202,8 @@ def second_factor_check(*, user: User, code: str) -> Device:
                 break
             if device.verify_token(code):
                 return device
-    raise refusal or WrongCode("That code is not right. Type the six digits your "
-                               "authenticator app shows now, or one of your recovery codes.")
+    raise refusal or WrongCode(_("That code is not right. Type the six digits your "
+                                 "authenticator app shows now, or one of your recovery codes."))
 
 
 # --- The gate ----------------------------------------------------------------

@@ -17,8 +17,10 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from photolib.accounts import roles
+from photolib.accounts.language import override_for
 from photolib.accounts.models import User
 from photolib.accounts.signals import credit_changed
 from photolib.accounts.tokens import (
@@ -49,29 +51,25 @@ def send_verification_email(*, user: User) -> None:
     a stranger's inbox under our name)."""
     context = {"user": user, "url": verification_url(user), "site_url": settings.SITE_URL,
                "max_days": settings.EMAIL_VERIFICATION_MAX_AGE.days}
-    send_mail(
-        subject="Confirm your email address for the community photo library",
-        message=render_to_string("accounts/email/verify.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    with override_for(user):  # in the language the person signed up in
+        subject = _("Confirm your email address for the community photo library")
+        message = render_to_string("accounts/email/verify.txt", context)
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[user.email])
 
 
 def send_sign_up_attempt_email(*, user: User) -> None:
     """Tell the owner of an existing account that someone tried to sign up with its
     address; like the verification mail, it holds nothing the requester typed."""
     context = {"user": user, "site_url": settings.SITE_URL}
-    send_mail(
-        subject="Someone tried to sign up with your address at the community photo library",
-        message=render_to_string("accounts/email/sign_up_attempt.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    with override_for(user):  # the account owner's language, not the requester's
+        subject = _("Someone tried to sign up with your address at the community photo library")
+        message = render_to_string("accounts/email/sign_up_attempt.txt", context)
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[user.email])
 
 
 @transaction.atomic
 def user_sign_up(*, email: str, password: str, display_name: str,
-                 credit_name: str) -> User | None:
+                 credit_name: str, language: str = "") -> User | None:
     """Create a resident account (unverified) and email the verification link; return it.
 
     When an account already uses the address (in any letter case), nothing is created or
@@ -87,7 +85,7 @@ def user_sign_up(*, email: str, password: str, display_name: str,
             with transaction.atomic():  # a savepoint: a sign-up racing this one may win
                 user = User.objects.create_user(
                     email=email, password=password, display_name=display_name,
-                    credit_name=credit_name or display_name,
+                    credit_name=credit_name or display_name, language=language,
                 )
         except IntegrityError:
             existing = User.objects.get(email__iexact=email)
@@ -129,6 +127,16 @@ def user_update_profile(*, user: User, display_name: str, credit_name: str) -> U
 
 
 @transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """The language the site, mails and receipts use for ``user`` ("" for the site's)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"{language!r} is not one of the site's LANGUAGES")
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return user
+
+
+@transaction.atomic
 def user_verify_email(*, token: str) -> User:
     """Mark the account named by ``token`` verified and return it.
 
@@ -138,9 +146,9 @@ def user_verify_email(*, token: str) -> User:
     claim = read_verification_token(token)
     user = User.objects.select_for_update().filter(pk=claim.user_id).first()
     if user is None or user.email.lower() != claim.email.lower():
-        raise InvalidLink("This verification link is not valid.")
+        raise InvalidLink(_("This verification link is not valid."))
     if user.is_verified:
-        raise AlreadyVerified("This link has already been used: your address is verified.")
+        raise AlreadyVerified(_("This link has already been used: your address is verified."))
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email_verified_at"])
     return user

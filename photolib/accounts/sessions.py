@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.utils.translation import ngettext
 
 STARTED = "photolib_staff_session_started"
 
@@ -35,9 +36,11 @@ class StaffSessionMiddleware:
             started = request.session.setdefault(STARTED, now)
             if now - started > settings.PHOTOLIB_STAFF_SESSION_HOURS * 3600:
                 logout(request)
-                messages.info(request, "Your staff session ended after "
-                              f"{settings.PHOTOLIB_STAFF_SESSION_HOURS} hours. "
-                              "Please sign in again.")
+                hours = settings.PHOTOLIB_STAFF_SESSION_HOURS
+                messages.info(request, ngettext(
+                    "Your staff session ended after %(hours)d hour. Please sign in again.",
+                    "Your staff session ended after %(hours)d hours. Please sign in again.",
+                    hours) % {"hours": hours})
                 return redirect_to_login(request.get_full_path())
             # Sliding: every request moves the end of an idle session forward.
             request.session.set_expiry(settings.PHOTOLIB_STAFF_IDLE_MINUTES * 60)

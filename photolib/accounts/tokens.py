@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext as _
 
 from photolib.accounts.errors import AccountError
 
@@ -45,10 +46,10 @@ def read_verification_token(token: str) -> VerificationClaim:
     try:
         data = signing.loads(token, salt=SALT, max_age=max_age)
     except signing.SignatureExpired as exc:
-        raise ExpiredLink("This verification link has expired.") from exc
+        raise ExpiredLink(_("This verification link has expired.")) from exc
     except signing.BadSignature as exc:
-        raise InvalidLink("This verification link is not valid.") from exc
+        raise InvalidLink(_("This verification link is not valid.")) from exc
     try:
         return VerificationClaim(user_id=int(data["u"]), email=str(data["e"]))
     except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidLink("This verification link is not valid.") from exc
+        raise InvalidLink(_("This verification link is not valid.")) from exc

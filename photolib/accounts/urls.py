@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from photolib.accounts import views
 
@@ -14,12 +15,13 @@ urlpatterns = [
     path("second-step/", views.second_step, name="second_factor"),
     path("second-step/set-up/", views.second_step_enrol, name="second_factor_enrol"),
     path("profile/", views.profile, name="profile"),
+    path("language/", views.set_language, name="set_language"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(
             template_name="accounts/form_page.html",
             success_url=reverse_lazy("accounts:password_change_done"),
-            extra_context={"title": "Change your password", "submit": "Change password"},
+            extra_context={"title": _("Change your password"), "submit": _("Change password")},
         ),
         name="password_change",
     ),
@@ -27,8 +29,8 @@ urlpatterns = [
         "password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(
             template_name="accounts/message.html",
-            extra_context={"title": "Password changed",
-                           "message": "Your password was changed."},
+            extra_context={"title": _("Password changed"),
+                           "message": _("Your password was changed.")},
         ),
         name="password_change_done",
     ),
@@ -39,7 +41,7 @@ urlpatterns = [
             email_template_name="accounts/email/password_reset.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),
-            extra_context={"title": "Reset your password", "submit": "Send reset link"},
+            extra_context={"title": _("Reset your password"), "submit": _("Send reset link")},
         ),
         name="password_reset",
     ),
@@ -47,9 +49,9 @@ urlpatterns = [
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(
             template_name="accounts/message.html",
-            extra_context={"title": "Check your email",
-                           "message": "If an account uses that address, we sent it a link "
-                                      "to choose a new password."},
+            extra_context={"title": _("Check your email"),
+                           "message": _("If an account uses that address, we sent it a link "
+                                        "to choose a new password.")},
         ),
         name="password_reset_done",
     ),
@@ -65,8 +67,8 @@ urlpatterns = [
         "password/reset/done/",
         auth_views.PasswordResetCompleteView.as_view(
             template_name="accounts/message.html",
-            extra_context={"title": "Password reset",
-                           "message": "Your password was set. You can sign in now."},
+            extra_context={"title": _("Password reset"),
+                           "message": _("Your password was set. You can sign in now.")},
         ),
         name="password_reset_complete",
     ),

@@ -15,8 +15,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
@@ -24,6 +27,7 @@ from photolib import ratelimit
 from photolib.accounts import second_factor as factor
 from photolib.accounts import services
 from photolib.accounts.forms import LoginForm, ProfileForm, SecondFactorForm, SignUpForm
+from photolib.accounts.language import supported
 from photolib.accounts.tokens import ExpiredLink, VerificationError
 
 
@@ -41,6 +45,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
             display_name=form.cleaned_data["display_name"],
             credit_name=form.cleaned_data.get("credit_name") or "",
+            language=supported(translation.get_language()) or "",
         )
         return render(request, "accounts/sign_up_done.html", {"email": email})
     return render(request, "accounts/sign_up.html", {"form": form})
@@ -66,9 +71,10 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     ratelimit.enforce("resend-verification", address=ratelimit.client_address(request),
                       account=request.user.pk)
     if not services.user_resend_verification(user=request.user):
-        messages.info(request, "Your email address is already verified.")
+        messages.info(request, _("Your email address is already verified."))
     else:
-        messages.success(request, f"We sent a new verification link to {request.user.email}.")
+        messages.success(request, _("We sent a new verification link to %(email)s.")
+                         % {"email": request.user.email})
     return redirect("accounts:profile")
 
 
@@ -86,6 +92,36 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        """Signed in: the person's own language from now on, and the cookie remembers it
+        after they sign out."""
+        response = super().form_valid(form)
+        code = supported(form.get_user().language)
+        if code:
+            translation.activate(code)
+            _remember_language(response, code)
+        return response
+
+
+def _remember_language(response: HttpResponse, code: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The switcher in every page's footer: Django's ``set_language`` (cookie, then back to
+    ``next``); a signed-in person's account keeps the choice too, for pages and mail."""
+    response = i18n_views.set_language(request)
+    code = supported(request.POST.get("language"))
+    if code and request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=code)
+    return response
 
 
 # The secret of an authenticator being set up, kept in the session until a first code
@@ -134,8 +170,12 @@ def second_step(request: HttpRequest) -> HttpResponse:
             _verified(request, device)
             if isinstance(device, StaticDevice):
                 left = factor.recovery_codes_left(user)
-                messages.warning(request, f"You signed in with a recovery code; {left} of "
-                                 f"{factor.RECOVERY_CODE_COUNT} are left. Each works once.")
+                messages.warning(request, ngettext(
+                    "You signed in with a recovery code; %(left)d of %(count)d is left. "
+                    "Each works once.",
+                    "You signed in with a recovery code; %(left)d of %(count)d are left. "
+                    "Each works once.", left,
+                ) % {"left": left, "count": factor.RECOVERY_CODE_COUNT})
             return redirect(_next_url(request))
     return render(request, "accounts/second_factor.html",
                   {"form": form, "next": _next_url(request)}, status=status)
@@ -181,8 +221,14 @@ def profile(request: HttpRequest) -> HttpResponse:
         services.user_update_profile(user=request.user,
                                      display_name=form.cleaned_data["display_name"],
                                      credit_name=form.cleaned_data["credit_name"] or "")
-        messages.success(request, "Your profile was saved.")
-        return redirect("accounts:profile")
+        code = supported(form.cleaned_data.get("language")) or ""
+        services.user_set_language(user=request.user, language=code)
+        response = redirect("accounts:profile")
+        if code:
+            translation.activate(code)  # the confirmation in the language just chosen
+            _remember_language(response, code)
+        messages.success(request, _("Your profile was saved."))
+        return response
     return render(request, "accounts/profile.html", {"form": form})
 
 
