@@ -15,6 +15,7 @@ import smtplib
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_noop
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +69,8 @@ def _dependency_errors() -> tuple[type[BaseException], ...]:
 
 
 DEPENDENCY_ERRORS = _dependency_errors()
-UNAVAILABLE_MESSAGE = ("A service this page needs is not answering just now, so nothing was "
-                       "changed. Please try again in a few minutes.")
+UNAVAILABLE_MESSAGE = gettext_noop("A service this page needs is not answering just now, so "
+                                   "nothing was changed. Please try again in a few minutes.")
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -107,5 +108,5 @@ class DomainErrorMiddleware:
         if isinstance(exception, DEPENDENCY_ERRORS):
             logger.error("%s %s: a dependency failed: %r", request.method, request.path,
                          exception, exc_info=exception)
-            return error_response(request, DependencyUnavailable(UNAVAILABLE_MESSAGE))
+            return error_response(request, DependencyUnavailable(gettext(UNAVAILABLE_MESSAGE)))
         return None

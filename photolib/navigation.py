@@ -8,26 +8,30 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+StrOrPromise = str | Promise
 
 # Entries that show a count (a function of the user), e.g. unread recall notices.
 BADGES = {"catalog:notices": "photolib.catalog.recall.unread_count"}
 
-ENTRIES: tuple[tuple[str, str, str | None], ...] = (
-    ("Groups", "consent:group_list", "accounts.contribute"),
-    ("Upload", "photos:upload", "accounts.contribute"),
-    ("My photos", "photos:mine", "accounts.contribute"),
-    ("Catalog", "catalog:search", "accounts.use_catalog"),
-    ("Collections", "catalog:collections", "accounts.use_catalog"),
-    ("Notices", "catalog:notices", "accounts.use_catalog"),
-    ("Review queue", "review:queue", "accounts.moderate"),
-    ("Dashboard", "review:dashboard", "accounts.moderate"),
-    ("Consent records", "consent:record_list", "accounts.moderate"),
-    ("Erasures", "rights:erasure_log", "accounts.moderate"),
-    ("Agreements", "admin:consent_agreementversion_changelist", "accounts.moderate"),
-    ("Admin", "admin:index", "accounts.use_admin"),
-    ("My consent", "consent:my_consent", "accounts.contribute"),
-    ("Account", "accounts:profile", None),
+ENTRIES: tuple[tuple[StrOrPromise, str, str | None], ...] = (
+    (_("Groups"), "consent:group_list", "accounts.contribute"),
+    (_("Upload"), "photos:upload", "accounts.contribute"),
+    (_("My photos"), "photos:mine", "accounts.contribute"),
+    (_("Catalog"), "catalog:search", "accounts.use_catalog"),
+    (_("Collections"), "catalog:collections", "accounts.use_catalog"),
+    (_("Notices"), "catalog:notices", "accounts.use_catalog"),
+    (_("Review queue"), "review:queue", "accounts.moderate"),
+    (_("Dashboard"), "review:dashboard", "accounts.moderate"),
+    (_("Consent records"), "consent:record_list", "accounts.moderate"),
+    (_("Erasures"), "rights:erasure_log", "accounts.moderate"),
+    (_("Agreements"), "admin:consent_agreementversion_changelist", "accounts.moderate"),
+    (_("Admin"), "admin:index", "accounts.use_admin"),
+    (_("My consent"), "consent:my_consent", "accounts.contribute"),
+    (_("Account"), "accounts:profile", None),
 )
 
 

@@ -25,6 +25,8 @@ from django.core.checks import Warning as CheckWarning
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import storage_from_string
@@ -36,26 +38,28 @@ logger = logging.getLogger(__name__)
 
 #: What the person was asking for, as the 429 page names it.
 ACTIONS = {
-    "sign-up": "sign-ups",
-    "resend-verification": "requests for a new verification link",
-    "password-reset": "password reset requests",
-    "upload": "uploads",
-    "download": "downloads",
+    "sign-up": _("sign-ups"),
+    "resend-verification": _("requests for a new verification link"),
+    "password-reset": _("password reset requests"),
+    "upload": _("uploads"),
+    "download": _("downloads"),
 }
 #: Whose attempts were counted, as the 429 page says it.
 SCOPES = {
-    "address": "from your network address",
-    "account": "from your account",
-    "email": "for this email address",
+    "address": _("from your network address"),
+    "account": _("from your account"),
+    "email": _("for this email address"),
 }
 
 
 def _wait_words(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
     if seconds < 2 * 3600:
-        return f"{math.ceil(seconds / 60)} minutes"
-    return f"{math.ceil(seconds / 3600)} hours"
+        minutes = math.ceil(seconds / 60)
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    hours = math.ceil(seconds / 3600)
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
 class RateLimited(DomainError):
@@ -75,8 +79,9 @@ class RateLimited(DomainError):
         self.what = ACTIONS.get(action, action)
         self.wait = _wait_words(self.retry_after)
         super().__init__(
-            f"There were too many {self.what} {SCOPES.get(scope, '')} in a short time, so "
-            f"this one was not carried out. Please try again in {self.wait}.")
+            gettext("There were too many %(what)s %(scope)s in a short time, so this one was "
+                    "not carried out. Please try again in %(wait)s.")
+            % {"what": self.what, "scope": SCOPES.get(scope, ""), "wait": self.wait})
 
     def response_headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from photolib.catalog import search
 from photolib.catalog.models import Collection, Download
@@ -39,51 +41,59 @@ class SortField(forms.ChoiceField):
         return "" if value == "relevance" else value
 
 
+# The orientations search offers (search.SHAPES), as the form shows them.
+SHAPE_LABELS = {"landscape": pgettext_lazy("orientation", "Landscape"),
+                "portrait": pgettext_lazy("orientation", "Portrait"),
+                "square": pgettext_lazy("orientation", "Square")}
+
+
 class SearchForm(forms.Form):
     """The search page's whole state, carried in the query string."""
 
-    q = forms.CharField(required=False, max_length=MAX_QUERY, label="Words",
+    q = forms.CharField(required=False, max_length=MAX_QUERY, label=_("Words"),
                         widget=forms.TextInput(attrs={
                             "type": "search", "autocomplete": "off",
-                            "placeholder": "harbour sunset, \"old town\""}))
+                            "placeholder": _("harbour sunset, \"old town\"")}))
     group = forms.ModelChoiceField(CommunityGroup.objects.all(), required=False,
-                                   empty_label="Any group")
-    tag = forms.CharField(required=False, max_length=60)
-    place = forms.CharField(required=False, max_length=100)
-    taken_from = forms.DateField(required=False, label="Taken from",
+                                   label=_("Group"), empty_label=_("Any group"))
+    tag = forms.CharField(required=False, max_length=60, label=_("Tag"))
+    place = forms.CharField(required=False, max_length=100, label=_("Place"))
+    taken_from = forms.DateField(required=False, label=_("Taken from"),
                                  widget=forms.DateInput(attrs={"type": "date"}))
-    taken_to = forms.DateField(required=False, label="Taken until",
+    taken_to = forms.DateField(required=False, label=_("Taken until"),
                                widget=forms.DateInput(attrs={"type": "date"}))
-    shape = forms.ChoiceField(required=False, label="Orientation",
-                              choices=[("", "Any")] + [(s, s.title()) for s in search.SHAPES])
+    shape = forms.ChoiceField(required=False, label=_("Orientation"),
+                              choices=[("", _("Any")), *((s, SHAPE_LABELS.get(s, s.title()))
+                                                         for s in search.SHAPES)])
     min_px = forms.IntegerField(required=False, min_value=1, max_value=100_000,
-                                label="Long edge at least (px)")
-    make = forms.CharField(required=False, max_length=100, label="Camera make")
-    people = forms.ChoiceField(required=False, choices=[
-        ("", "Any"), ("none", "No identifiable people"), ("consented", "People who consented")])
-    lat = forms.FloatField(required=False, min_value=-90, max_value=90, label="Near latitude")
-    lon = forms.FloatField(required=False, min_value=-180, max_value=180, label="Near longitude")
-    radius = forms.FloatField(required=False, min_value=0.1, max_value=500, label="Radius (km)")
+                                label=_("Long edge at least (px)"))
+    make = forms.CharField(required=False, max_length=100, label=_("Camera make"))
+    people = forms.ChoiceField(required=False, label=_("People"), choices=[
+        ("", _("Any")), ("none", _("No identifiable people")),
+        ("consented", _("People who consented"))])
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, label=_("Near latitude"))
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180, label=_("Near longitude"))
+    radius = forms.FloatField(required=False, min_value=0.1, max_value=500, label=_("Radius (km)"))
     # Best match is the empty choice, so that a first visit and a search typed into the
     # words field without touching the sort rank by relevance (newest when there are no
     # words: there is nothing to rank by).
-    sort = SortField(required=False, label="Sort by", choices=[
-        ("", "Best match"), ("newest", "Newest"), ("taken", "Date taken")])
+    sort = SortField(required=False, label=_("Sort by"), choices=[
+        ("", _("Best match")), ("newest", _("Newest")), ("taken", _("Date taken"))])
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000, error_messages={
-        "invalid": "The page must be a whole number, such as 2.",
-        "min_value": "Pages are numbered from 1.",
-        "max_value": "There is no such page.",
+        "invalid": _("The page must be a whole number, such as 2."),
+        "min_value": _("Pages are numbered from 1."),
+        "max_value": _("There is no such page."),
     })
 
     def clean(self):
         data = super().clean()
         near = [data.get(k) for k in ("lat", "lon", "radius")]
         if any(v is not None for v in near) and not all(v is not None for v in near):
-            raise forms.ValidationError("For “near a point”, give latitude, longitude and "
-                                        "radius together.")
+            raise forms.ValidationError(_("For “near a point”, give latitude, longitude and "
+                                          "radius together."))
         if data.get("taken_from") and data.get("taken_to") and \
                 data["taken_from"] > data["taken_to"]:
-            raise forms.ValidationError("“Taken from” is after “taken until”.")
+            raise forms.ValidationError(_("“Taken from” is after “taken until”."))
         return data
 
     def tags(self) -> tuple[str, ...]:
@@ -197,13 +207,14 @@ class SearchForm(forms.Form):
 
 
 class DownloadForm(forms.Form):
-    rendition = forms.ChoiceField(choices=Download.Rendition.choices, initial="web",
+    rendition = forms.ChoiceField(label=_("Rendition"), choices=Download.Rendition.choices,
+                                  initial="web",
                                   widget=forms.RadioSelect)
-    use = forms.ChoiceField(choices=USES, label="Use",
-                            help_text="One use from the photo's agreement.")
-    campaign = forms.CharField(max_length=200, label="Campaign or note",
-                               help_text="What the photo is for, e.g. “Summer festival 2027 "
-                                         "poster”.")
+    use = forms.ChoiceField(choices=[(c, _(label)) for c, label in USES], label=_("Use"),
+                            help_text=_("One use from the photo's agreement."))
+    campaign = forms.CharField(max_length=200, label=_("Campaign or note"),
+                               help_text=_("What the photo is for, e.g. “Summer festival 2027 "
+                                           "poster”."))
 
     def __init__(self, *args, permitted_uses=None, **kwargs):
         """``permitted_uses``: the photo's agreement's use codes; only those are offered
@@ -211,12 +222,12 @@ class DownloadForm(forms.Form):
         photo's agreement does not permit)."""
         super().__init__(*args, **kwargs)
         if permitted_uses is not None:
-            offered = [(c, label) for c, label in USES if c in permitted_uses]
+            offered = [(c, gettext(label)) for c, label in USES if c in permitted_uses]
             self.fields["use"].choices = offered
-            allowed = ", ".join(str(label) for _c, label in offered) or "no use"
+            allowed = ", ".join(str(label) for _c, label in offered) or gettext("no use")
             self.fields["use"].error_messages["invalid_choice"] = (
-                f"“%(value)s” is not permitted for this photo: its agreement allows only "
-                f"{allowed}.")
+                gettext("“%(value)s” is not permitted for this photo: its agreement allows "
+                        "only %(allowed)s.").replace("%(allowed)s", allowed))
 
 
 class CollectionForm(forms.ModelForm):
@@ -227,6 +238,6 @@ class CollectionForm(forms.ModelForm):
 
 
 class ShareForm(forms.Form):
-    email = forms.EmailField(label="Colleague’s email", help_text="A colleague in marketing.",
+    email = forms.EmailField(label=_("Colleague’s email"), help_text=_("A colleague in marketing."),
                              widget=forms.EmailInput(attrs={"list": "colleagues",
                                                             "autocomplete": "off"}))

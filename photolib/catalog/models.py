@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from photolib.consent.models import USES, AgreementVersion, CommunityGroup, ConsentRecord
 from photolib.photos.models import Photo
@@ -124,12 +125,12 @@ class CollectionEvent(models.Model):
     the history names (the photo's title, the colleague's email) as it was then."""
 
     class Action(models.TextChoices):
-        CREATED = "created", "created the collection"
-        ADDED = "added", "added a photo"
-        REMOVED = "removed", "removed a photo"
-        SHARED = "shared", "shared it with"
-        UNSHARED = "unshared", "stopped sharing it with"
-        RENAMED = "renamed", "renamed it"
+        CREATED = "created", _("created the collection")
+        ADDED = "added", _("added a photo")
+        REMOVED = "removed", _("removed a photo")
+        SHARED = "shared", _("shared it with")
+        UNSHARED = "unshared", _("stopped sharing it with")
+        RENAMED = "renamed", _("renamed it")
 
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
@@ -179,8 +180,8 @@ class Download(models.Model):
     """The usage log: one row per file served, written in the same request."""
 
     class Rendition(models.TextChoices):
-        WEB = "web", "Web (1600 px)"
-        PRINT = "print", "Print (full resolution)"
+        WEB = "web", _("Web (1600 px)")
+        PRINT = "print", _("Print (full resolution)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="downloads")

@@ -25,6 +25,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from photolib.accounts.models import User
 from photolib.catalog.errors import (
@@ -112,11 +114,12 @@ def rights_for(photo: Photo) -> RightsInfo:
 def check_use(photo: Photo, use: str) -> None:
     permitted = photo.agreement_version.permitted_uses
     if use not in permitted:
-        allowed = ", ".join(USE_LABELS.get(u, u) for u in permitted)
+        allowed = ", ".join(_(USE_LABELS.get(u, u)) for u in permitted)
         raise DownloadRefused(
-            f"“{USE_LABELS.get(use, use)}” is not permitted for this photo: its agreement "
-            f"({photo.group.name}, version {photo.agreement_version.number}) allows only "
-            f"{allowed}.")
+            _("“%(use)s” is not permitted for this photo: its agreement (%(group)s, version "
+              "%(number)s) allows only %(allowed)s.")
+            % {"use": _(USE_LABELS.get(use, use)), "group": photo.group.name,
+               "number": photo.agreement_version.number, "allowed": allowed})
 
 
 def _source(photo: Photo, rendition: str) -> Rendition:
@@ -137,8 +140,9 @@ def _source(photo: Photo, rendition: str) -> Rendition:
             photo_renditions_request(photo_id=photo.pk)
     logger.info("print download of photo %s: print file not made yet; asked the worker",
                 photo.pk)
-    raise FilePreparing(f"The print file of “{photo.title}” is being prepared, try again in a "
-                        "few minutes. Nothing was downloaded or recorded.")
+    raise FilePreparing(_("The print file of “%(title)s” is being prepared, try again in a "
+                          "few minutes. Nothing was downloaded or recorded.")
+                        % {"title": photo.title})
 
 
 def _copy_with_rights(photo: Photo, stored: Rendition, spool) -> None:
@@ -170,9 +174,9 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
     """
     campaign = campaign.strip()
     if not campaign:
-        raise DownloadRefused("Say which campaign or purpose this download is for.")
+        raise DownloadRefused(_("Say which campaign or purpose this download is for."))
     if rendition not in Download.Rendition.values:
-        raise DownloadRefused("Choose the web or the print rendition.")
+        raise DownloadRefused(_("Choose the web or the print rendition."))
     photo = cleared_photo(photo_id)
     check_use(photo, use)
     # In memory up to SPOOL_MEMORY_BYTES, on disk beyond: never a whole print file in memory.
@@ -182,8 +186,8 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
         except (FileNotFoundError, Rendition.DoesNotExist) as exc:
             logger.error("download of photo %s: its stored file is missing (%r)", photo.pk,
                          exc)
-            raise FileMissing("This photo's file is missing from storage, so it cannot be "
-                              "downloaded; the library's staff can restore it.") from exc
+            raise FileMissing(_("This photo's file is missing from storage, so it cannot be "
+                                "downloaded; the library's staff can restore it.")) from exc
         except TRANSIENT_ERRORS as exc:
             raise _unavailable(exc) from exc
         return _record(photo, spool, user=user, rendition=rendition, use=use,
@@ -279,7 +283,15 @@ def _log(collection: Collection, actor: User | None, action: str, *, photo_key=N
 
 def _owner_only(collection: Collection, acting_user: User, what: str) -> None:
     if acting_user.pk != collection.owner_id:
-        raise CollectionRefused(f"Only the collection’s owner can {what} it.")
+        raise CollectionRefused(OWNER_ONLY[what])
+
+
+OWNER_ONLY = {
+    "share": gettext_lazy("Only the collection’s owner can share it."),
+    "stop sharing": gettext_lazy("Only the collection’s owner can stop sharing it."),
+    "rename": gettext_lazy("Only the collection’s owner can rename it."),
+    "delete": gettext_lazy("Only the collection’s owner can delete it."),
+}
 
 
 @transaction.atomic
@@ -333,10 +345,10 @@ def collection_share(*, collection: Collection, acting_user: User, email: str) -
     email = (email or "").strip()
     colleague = marketing_staff().filter(email__iexact=email).first() if email else None
     if colleague is None:
-        raise CollectionRefused(f"“{email}” is not a colleague in marketing: a collection "
-                                "can only be shared with marketing staff.")
+        raise CollectionRefused(_("“%(email)s” is not a colleague in marketing: a collection "
+                                  "can only be shared with marketing staff.") % {"email": email})
     if colleague.pk == collection.owner_id:
-        raise CollectionRefused("You own this collection already.")
+        raise CollectionRefused(_("You own this collection already."))
     if not collection.editors.filter(pk=colleague.pk).exists():
         collection.editors.add(colleague)
         _log(collection, acting_user, CollectionEvent.Action.SHARED, subject=colleague,
@@ -364,7 +376,7 @@ def collection_rename(*, collection: Collection, acting_user: User, name: str,
     _owner_only(collection, acting_user, "rename")
     name = (name or "").strip()
     if not name:
-        raise CollectionRefused("Give the collection a name.")
+        raise CollectionRefused(_("Give the collection a name."))
     old = collection.name
     collection.name, collection.description = name[:120], description
     collection.save(update_fields=["name", "description"])

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from photolib import ratelimit
@@ -51,7 +52,7 @@ def _cleared_or_404(photo_id) -> Photo:
     try:
         return services.cleared_photo(photo_id)
     except (Photo.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotInCatalog("No such photo in the catalog.") from exc
+        raise NotInCatalog(_("No such photo in the catalog.")) from exc
 
 
 @login_required
@@ -106,7 +107,8 @@ def _photo_page(request: HttpRequest, photo: Photo, form: DownloadForm, error: s
         "photo": photo, "version": photo.agreement_version, "form": form, "error": error,
         "terms": services.usage_terms(photo),
         "collections": services.collections_of(request.user),
-        "permitted": [(u, USE_LABELS.get(u, u)) for u in photo.agreement_version.permitted_uses],
+        "permitted": [(u, _(USE_LABELS.get(u, u)))
+                      for u in photo.agreement_version.permitted_uses],
     }, status=status)
 
 
@@ -119,7 +121,7 @@ def licence(request: HttpRequest, photo_id) -> HttpResponse:
     except Photo.DoesNotExist:
         listing = recall.last_listing(photo_id)
         if listing is None:
-            raise NotInCatalog("No such photo in the catalog.") from None
+            raise NotInCatalog(_("No such photo in the catalog.")) from None
         reason, since = (recall.departures([listing.photo_key])[listing.photo_key]
                          if listing.ended_at is None
                          else (listing.get_reason_display(), listing.rights_ended_at))
@@ -135,7 +137,7 @@ def licence(request: HttpRequest, photo_id) -> HttpResponse:
 @marketing
 def rendition(request: HttpRequest, photo_id, kind: str) -> HttpResponse:
     if kind not in RENDITION_KINDS:
-        raise Http404("No such rendition.")
+        raise Http404(_("No such rendition."))
     photo = _cleared_or_404(photo_id)
     stored = get_object_or_404(Rendition, photo=photo, spec=str(RENDITION_KINDS[kind]))
     return serve(RENDITIONS, stored.storage_key, content_type=stored.content_type,
@@ -156,7 +158,7 @@ def download(request: HttpRequest, photo_id) -> HttpResponse:
             prepared = services.download_prepare(
                 photo_id=photo.pk, user=request.user, **form.cleaned_data)
         except Photo.DoesNotExist as exc:
-            raise NotInCatalog("No such photo in the catalog.") from exc
+            raise NotInCatalog(_("No such photo in the catalog.")) from exc
         except DownloadRefused as exc:
             error = str(exc)
         else:
@@ -189,7 +191,7 @@ def _collection_or_404(request: HttpRequest, pk) -> Collection:
     try:
         return services.collections_of(request.user).get(pk=pk)
     except (Collection.DoesNotExist, ValueError, TypeError) as exc:
-        raise NoSuchCollection("No such collection.") from exc
+        raise NoSuchCollection(_("No such collection.")) from exc
 
 
 HISTORY_LENGTH = 20
@@ -245,7 +247,8 @@ def collection_share(request: HttpRequest, pk: int) -> HttpResponse:
         except CollectionRefused as exc:
             form.add_error("email", str(exc))
         else:
-            messages.success(request, f"“{collection.name}” is shared with {colleague.email}.")
+            messages.success(request, _("“%(name)s” is shared with %(email)s.")
+                             % {"name": collection.name, "email": colleague.email})
             return redirect("catalog:collection", pk=collection.pk)
     return _collection_page(request, collection, share_form=form, status=400)
 
@@ -259,11 +262,11 @@ def collection_unshare(request: HttpRequest, pk: int) -> HttpResponse:
         services.collection_unshare(collection=collection, acting_user=request.user,
                                     user_id=int(request.POST.get("user_id", "")))
     except (ValueError, TypeError):
-        messages.error(request, "No such colleague shares this collection.")
+        messages.error(request, _("No such colleague shares this collection."))
     except CollectionRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Stopped sharing.")
+        messages.success(request, _("Stopped sharing."))
     return redirect("catalog:collection", pk=collection.pk)
 
 
@@ -280,7 +283,7 @@ def collection_rename(request: HttpRequest, pk: int) -> HttpResponse:
         except CollectionRefused as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Renamed to “{collection.name}”.")
+            messages.success(request, _("Renamed to “%(name)s”.") % {"name": collection.name})
             return redirect("catalog:collection", pk=collection.pk)
     collection.refresh_from_db()
     return _collection_page(request, collection, rename_form=form, status=400)
@@ -297,7 +300,7 @@ def collection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except CollectionRefused as exc:
         messages.error(request, str(exc))
         return redirect("catalog:collection", pk=collection.pk)
-    messages.success(request, f"Deleted “{name}”.")
+    messages.success(request, _("Deleted “%(name)s”.") % {"name": name})
     return redirect("catalog:collections")
 
 
@@ -310,9 +313,9 @@ def collection_add(request: HttpRequest, pk: int) -> HttpResponse:
         services.collection_add(collection=collection, photo_id=request.POST.get("photo_id"),
                                 acting_user=request.user)
     except (Photo.DoesNotExist, ValidationError, ValueError, TypeError):
-        messages.error(request, "That photo is not in the catalog, so it was not added.")
+        messages.error(request, _("That photo is not in the catalog, so it was not added."))
         return redirect("catalog:collection", pk=collection.pk)
-    messages.success(request, f"Added to “{collection.name}”.")
+    messages.success(request, _("Added to “%(name)s”.") % {"name": collection.name})
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
@@ -329,7 +332,7 @@ def collection_remove(request: HttpRequest, pk: int) -> HttpResponse:
         services.collection_remove(collection=collection, photo_id=request.POST.get("photo_id"),
                                    acting_user=request.user)
     except (ValidationError, ValueError, TypeError):
-        messages.error(request, "No such photo in this collection.")
+        messages.error(request, _("No such photo in this collection."))
     return redirect("catalog:collection", pk=collection.pk)
 
 
@@ -344,7 +347,7 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
     ratelimit.enforce("download", account=request.user.pk)  # the whole ZIP is one
     form = DownloadForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a rendition and a use, and name the campaign.")
+        messages.error(request, _("Choose a rendition and a use, and name the campaign."))
         return redirect("catalog:collection", pk=pk)
     photo_ids = list(collection.items.values_list("photo_key", flat=True))
     data = form.cleaned_data
@@ -411,8 +414,8 @@ def notice_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         recall.notice_acknowledge(user=request.user, notice_id=pk)
     except RecallNotice.DoesNotExist as exc:
-        raise Http404("No such notice.") from exc
-    messages.success(request, "Acknowledged: the library has recorded that you read it.")
+        raise Http404(_("No such notice.")) from exc
+    messages.success(request, _("Acknowledged: the library has recorded that you read it."))
     return redirect("catalog:notices")
 
 
@@ -441,6 +444,6 @@ def withdraw_photo(request: HttpRequest, photo_id) -> HttpResponse:
     except WrongState as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"“{photo.title}” is withdrawn: the city will not use it "
-                                  "for anything new.")
+        messages.success(request, _("“%(title)s” is withdrawn: the city will not use it "
+                                    "for anything new.") % {"title": photo.title})
     return redirect("photos:mine")

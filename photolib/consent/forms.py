@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from photolib.consent.credit import validate_credit_format
 from photolib.consent.models import USES, AgreementVersion, CommunityGroup, ConsentRecord
@@ -18,7 +19,9 @@ class JoinForm(forms.Form):
         for index, statement in enumerate(version.statements):
             self.fields[f"statement_{index}"] = forms.BooleanField(
                 label=statement, required=True, initial=False,
-                error_messages={"required": f"Tick this statement to {verb}: it is required."},
+                error_messages={"required": (_("Tick this statement to join: it is required.")
+                                            if verb == "join" else
+                                            _("Tick this statement to renew: it is required."))},
             )
 
     def affirmed(self) -> list[str]:
@@ -28,15 +31,15 @@ class JoinForm(forms.Form):
 
 class RecordFilterForm(forms.Form):
     group = forms.ModelChoiceField(CommunityGroup.objects.all(), required=False,
-                                   empty_label="All groups")
-    version = forms.IntegerField(required=False, min_value=1, label="Version number")
-    action = forms.ChoiceField(choices=[("", "Grants and withdrawals"),
+                                   empty_label=_("All groups"))
+    version = forms.IntegerField(required=False, min_value=1, label=_("Version number"))
+    action = forms.ChoiceField(label=_("Action"), choices=[("", _("Grants and withdrawals")),
                                         *ConsentRecord.Action.choices], required=False)
-    resident = forms.CharField(required=False, max_length=254, label="Resident (email contains)")
+    resident = forms.CharField(required=False, max_length=254, label=_("Resident (email contains)"))
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                label="From")
+                                label=_("From"))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                              label="To")
+                              label=_("To"))
 
     def filter(self, qs):
         data = self.cleaned_data
@@ -94,11 +97,11 @@ class VerifyReceiptForm(forms.Form):
     """A signed receipt, pasted or uploaded (one of the two), at most 64 KB."""
 
     receipt = forms.CharField(
-        required=False, strip=True, label="Paste the signed receipt",
+        required=False, strip=True, label=_("Paste the signed receipt"),
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false",
                                      "autocomplete": "off", "class": "mono"}),
-        help_text="The text of the .jwt file that came with your receipt email.")
-    file = forms.FileField(required=False, label="…or upload the .jwt file")
+        help_text=_("The text of the .jwt file that came with your receipt email."))
+    file = forms.FileField(required=False, label=_("…or upload the .jwt file"))
 
     def clean(self):
         from photolib.consent.receipts import MAX_RECEIPT_BYTES
@@ -106,21 +109,23 @@ class VerifyReceiptForm(forms.Form):
         data = super().clean()
         pasted, uploaded = data.get("receipt") or "", data.get("file")
         if pasted and uploaded:
-            raise forms.ValidationError("Paste the receipt or upload it, not both.")
+            raise forms.ValidationError(_("Paste the receipt or upload it, not both."))
         if uploaded is not None:
             if uploaded.size > MAX_RECEIPT_BYTES:
                 raise forms.ValidationError(
-                    f"That file is {uploaded.size:,} bytes; a signed receipt is a few "
-                    f"kilobytes (at most {MAX_RECEIPT_BYTES // 1024} KB).")
+                    _("That file is %(size)s bytes; a signed receipt is a few "
+                      "kilobytes (at most %(max)d KB).")
+                    % {"size": f"{uploaded.size:,}", "max": MAX_RECEIPT_BYTES // 1024})
             try:
                 pasted = uploaded.read().decode("ascii").strip()
             except UnicodeDecodeError as exc:
-                raise forms.ValidationError("That file is not a signed receipt: a receipt is "
-                                            "plain text (letters, digits, - _ and dots).") from exc
+                raise forms.ValidationError(_("That file is not a signed receipt: a receipt is "
+                                              "plain text (letters, digits, - _ and dots)."
+                                              )) from exc
         elif len(pasted.encode()) > MAX_RECEIPT_BYTES:
-            raise forms.ValidationError(f"That is more than {MAX_RECEIPT_BYTES // 1024} KB; a "
-                                        "signed receipt is a few kilobytes.")
+            raise forms.ValidationError(_("That is more than %(max)d KB; a signed receipt is "
+                                          "a few kilobytes.") % {"max": MAX_RECEIPT_BYTES // 1024})
         if not pasted:
-            raise forms.ValidationError("Paste a signed receipt or upload its .jwt file.")
+            raise forms.ValidationError(_("Paste a signed receipt or upload its .jwt file."))
         data["token"] = pasted
         return data

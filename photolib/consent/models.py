@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from photolib import languages
 from photolib.consent.credit import (
@@ -34,12 +35,14 @@ from photolib.consent.errors import AgreementImmutable, LedgerImmutable
 
 # The fixed vocabulary of permitted uses, shared with downloads' stated purpose.
 USES: tuple[tuple[str, str], ...] = (
-    ("web", "Websites"),
-    ("social", "Social media"),
-    ("print", "Print (brochures, posters, magazines)"),
-    ("outdoor", "Outdoor advertising"),
-    ("broadcast", "Broadcast (TV, video)"),
-    ("merchandise", "Merchandise"),
+    # Marked for translation but stored and signed in English (receipts name these purposes);
+    # pages translate them where they show them (``gettext(label)``).
+    ("web", gettext_noop("Websites")),
+    ("social", gettext_noop("Social media")),
+    ("print", gettext_noop("Print (brochures, posters, magazines)")),
+    ("outdoor", gettext_noop("Outdoor advertising")),
+    ("broadcast", gettext_noop("Broadcast (TV, video)")),
+    ("merchandise", gettext_noop("Merchandise")),
 )
 USE_LABELS = dict(USES)
 

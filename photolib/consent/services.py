@@ -18,6 +18,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from photolib.accounts.models import User
 from photolib.celery import enqueue
@@ -164,31 +165,33 @@ def consent_grant(
     if method == CollectionMethod.RENEWAL_FORM:  # only consent_renew collects renewals
         raise ValueError("collection method renewal_form does not fit a join")
     if not user.is_verified:
-        raise errors.NotVerified("Confirm your email address before joining a group.")
+        raise errors.NotVerified(_("Confirm your email address before joining a group."))
     user = User.objects.select_for_update().get(pk=user.pk)  # one join at a time per person
     current = group.current_version()
     if current is None:
-        raise errors.NotCurrentVersion("This group has no published agreement yet.")
+        raise errors.NotCurrentVersion(_("This group has no published agreement yet."))
     if str(version_id) != str(current.pk):
-        raise errors.NotCurrentVersion(
+        raise errors.NotCurrentVersion(_(
             "The agreement you accepted is not this group's current version; "
             "read the current version and accept it instead."
-        )
+        ))
     missing = [s for s in current.statements if s not in statements_affirmed]
     unknown = [s for s in statements_affirmed if s not in current.statements]
     if missing or unknown:
-        raise errors.StatementsMissing("Tick every statement to join: each one is required.")
+        raise errors.StatementsMissing(
+            _("Tick every statement to join: each one is required."))
     state = membership(user, group)
     if state.is_member and state.grant.agreement_version_id == current.pk:
-        raise errors.AlreadyMember(f"You are already a member of {group} under version "
-                                   f"{current.number} of its agreement.")
+        raise errors.AlreadyMember(_("You are already a member of %(group)s under version "
+                                     "%(number)s of its agreement.")
+                                   % {"group": group, "number": current.number})
     # The form the person saw must be the one their standing calls for, or the
     # record would misstate how consent was collected.
     if (method == CollectionMethod.JOIN_FORM and state.is_member) or (
             method == CollectionMethod.REACCEPT_FORM and not state.is_member):
         raise errors.MembershipChanged(
-            f"Your membership of {group} changed while this page was open; "
-            "read the agreement again and accept it there.")
+            _("Your membership of %(group)s changed while this page was open; "
+              "read the agreement again and accept it there.") % {"group": group})
     record = ledger_append(user=user, group=group, version=current,
                            action=ConsentRecord.Action.GRANT,
                            statements=list(current.statements), method=method,
@@ -208,18 +211,19 @@ def consent_renew(*, user: User, group: CommunityGroup, version_id: int | str | 
     member: join again instead), ``NotCurrentVersion`` or ``StatementsMissing``; nothing is
     recorded then."""
     if not user.is_verified:
-        raise errors.NotVerified("Confirm your email address before renewing.")
+        raise errors.NotVerified(_("Confirm your email address before renewing."))
     user = User.objects.select_for_update().get(pk=user.pk)
     if not membership(user, group).is_member:
-        raise errors.NotMember(f"You are no longer a member of {group}: join it again to "
-                               "share photos with it.")
+        raise errors.NotMember(_("You are no longer a member of %(group)s: join it again to "
+                                 "share photos with it.") % {"group": group})
     current = group.current_version()
     if current is None or str(version_id) != str(current.pk):
-        raise errors.NotCurrentVersion(
-            "The agreement you accepted is not this group's current version; read the "
-            "current version and accept it instead.")
+        raise errors.NotCurrentVersion(_(
+            "The agreement you accepted is not this group's current version; "
+            "read the current version and accept it instead."))
     if sorted(statements_affirmed) != sorted(current.statements):
-        raise errors.StatementsMissing("Tick every statement to renew: each one is required.")
+        raise errors.StatementsMissing(
+            _("Tick every statement to renew: each one is required."))
     record = ledger_append(user=user, group=group, version=current,
                            action=ConsentRecord.Action.GRANT,
                            statements=list(current.statements),
@@ -240,8 +244,8 @@ def consent_withdraw(*, user: User, group: CommunityGroup, method: str,
     user = User.objects.select_for_update().get(pk=user.pk)
     state = membership(user, group)
     if not state.is_member:
-        raise errors.NotMember(f"You are not a member of {group}, so there is nothing to "
-                               "withdraw.")
+        raise errors.NotMember(_("You are not a member of %(group)s, so there is nothing to "
+                                 "withdraw.") % {"group": group})
     record = ledger_append(user=user, group=group, version=state.grant.agreement_version,
                            action=ConsentRecord.Action.WITHDRAW, statements=[],
                            method=method, context=context)

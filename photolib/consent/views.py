@@ -16,6 +16,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -67,11 +68,11 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     state = selectors.membership(request.user, group)
     version = state.current_version
     if version is None:
-        raise Http404("This group has no published agreement yet.")
+        raise Http404(_("This group has no published agreement yet."))
     form = JoinForm(request.POST or None, version=version)
     error = None
     if not request.user.is_verified:
-        error = "Confirm your email address before joining a group."
+        error = _("Confirm your email address before joining a group.")
     elif request.method == "POST" and form.is_valid():
         # A member under an older version was shown this page as a re-acceptance.
         method = (CollectionMethod.REACCEPT_FORM if state.is_member
@@ -83,8 +84,8 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         except errors.ConsentError as exc:
             error = str(exc)
         else:
-            messages.success(request, f"You joined {group}. Your receipt is below and was "
-                                      "emailed to you.")
+            messages.success(request, _("You joined %(group)s. Your receipt is below and was "
+                                        "emailed to you.") % {"group": group})
             return redirect(record)
     status = 400 if request.method == "POST" else 200
     return render(request, "consent/join.html",
@@ -106,10 +107,12 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
         except errors.ConsentError as exc:
             error = str(exc)
         else:
-            messages.success(request, f"Your consent for {group} is withdrawn.")
+            messages.success(request,
+                             _("Your consent for %(group)s is withdrawn.") % {"group": group})
             return redirect(record)
     elif not state.is_member:
-        error = f"You are not a member of {group}, so there is nothing to withdraw."
+        error = _("You are not a member of %(group)s, so there is nothing to withdraw.") % {
+            "group": group}
     return render(request, "consent/withdraw.html",
                   {"group": group, "membership": state, "error": error},
                   status=400 if error else 200)
@@ -121,7 +124,7 @@ def _visible_record(request: HttpRequest, record_id) -> ConsentRecord:
         ConsentRecord.objects.select_related("group", "agreement_version", "user", "evidence"),
         pk=record_id)
     if record.user_id != request.user.pk and not request.user.has_perm("accounts.moderate"):
-        raise Http404("No such receipt.")
+        raise Http404(_("No such receipt."))
     return record
 
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from photolib.accounts.models import User
 from photolib.celery import enqueue
@@ -108,7 +109,7 @@ def photos_renew(*, owner: User, group: CommunityGroup, photo_ids: Iterable,
     wanted = {str(i) for i in photo_ids}
     photos = [p for p in renewable(owner) if str(p.pk) in wanted and p.group_id == group.pk]
     if not photos:
-        raise errors.WrongState("Choose at least one of your photos whose term ends soon.")
+        raise errors.WrongState(_("Choose at least one of your photos whose term ends soon."))
     record = consent_renew(user=owner, group=group, version_id=version_id,
                            statements_affirmed=statements_affirmed, context=context)
     version = record.agreement_version

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from photolib.consent.models import CommunityGroup
 from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
@@ -22,7 +23,8 @@ class TagsField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 1000)
-        kwargs.setdefault("help_text", "Separate tags with commas, e.g. park, autumn, market.")
+        kwargs.setdefault("label", _("Tags"))
+        kwargs.setdefault("help_text", _("Separate tags with commas, e.g. park, autumn, market."))
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -32,16 +34,16 @@ class TagsField(forms.CharField):
 class PhotoDetailsForm(forms.Form):
     """Title, description, tags and place: what the owner may change while it awaits review."""
 
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, max_length=5000,
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, max_length=5000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     tags = TagsField()
-    place_name = forms.CharField(label="Place", required=False, max_length=200,
-                                 help_text="Where it was taken, e.g. Riverside Park.")
+    place_name = forms.CharField(label=_("Place"), required=False, max_length=200,
+                                 help_text=_("Where it was taken, e.g. Riverside Park."))
     hide_location = forms.BooleanField(
-        label="Hide where it was taken from the city's marketing staff", required=False,
-        help_text="They then see neither the place nor a position on the map; reviewers "
-                  "still do.")
+        label=_("Hide where it was taken from the city's marketing staff"), required=False,
+        help_text=_("They then see neither the place nor a position on the map; reviewers "
+                    "still do."))
 
 
 class UploadForm(PhotoDetailsForm):
@@ -50,22 +52,23 @@ class UploadForm(PhotoDetailsForm):
     field_order = ["group", "title", "description", "tags", "place_name", "hide_location",
                    "people", "release", "own_work"]
 
-    group = forms.ModelChoiceField(queryset=CommunityGroup.objects.none(), empty_label=None)
+    group = forms.ModelChoiceField(label=_("Group"), queryset=CommunityGroup.objects.none(),
+                                   empty_label=None)
     # No answer is pre-selected: each photo's people answer is an explicit choice.
     people = forms.ChoiceField(
-        label="People in the photo", choices=[(p.value, PEOPLE_STATEMENTS[p]) for p in People],
+        label=_("People in the photo"), choices=[(p.value, PEOPLE_STATEMENTS[p]) for p in People],
         widget=forms.RadioSelect,
-        error_messages={"required": "Say whether identifiable people appear in the photos: "
-                                    "choose one answer."})
+        error_messages={"required": _("Say whether identifiable people appear in the photos: "
+                                      "choose one answer.")})
     release = forms.FileField(
-        label="Signed release", required=False,
+        label=_("Signed release"), required=False,
         widget=forms.ClearableFileInput(attrs={"accept": RELEASE_ACCEPT}),
-        help_text="Needed when identifiable people or minors appear: a PDF or a photo of the "
-                  "signed page.")
+        help_text=_("Needed when identifiable people or minors appear: a PDF or a photo of the "
+                    "signed page."))
     own_work = forms.BooleanField(
         label=OWN_WORK_STATEMENT,
-        error_messages={"required": "You can only share photos you took yourself: tick the "
-                                    "statement to confirm it."})
+        error_messages={"required": _("You can only share photos you took yourself: tick the "
+                                      "statement to confirm it.")})
 
     def __init__(self, *args, groups: list[CommunityGroup], **kwargs):
         super().__init__(*args, **kwargs)

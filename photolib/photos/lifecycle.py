@@ -23,7 +23,8 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from photolib.accounts.models import User
 from photolib.consent.models import CollectionMethod
@@ -42,7 +43,7 @@ _NO_CONTEXT = RequestContext()
 def _own(owner: User, photo_id: uuid.UUID | str) -> Photo:
     photo = Photo.objects.select_for_update().filter(pk=photo_id, owner=owner).first()
     if photo is None:
-        raise errors.PhotoNotFound("No such photo.")
+        raise errors.PhotoNotFound(_("No such photo."))
     return photo
 
 
@@ -50,8 +51,8 @@ def _own_editable(acting_user: User, photo_id: uuid.UUID | str) -> Photo:
     photo = _own(acting_user, photo_id)
     if not photo.is_editable:
         raise errors.NotEditable(
-            f"“{photo.title}” is {photo.get_status_display().lower()}; photos can only be "
-            "changed while they wait for review.")
+            _("“%(title)s” is %(status)s; photos can only be changed while they wait for "
+              "review.") % {"title": photo.title, "status": photo.get_status_display().lower()})
     return photo
 
 
@@ -123,8 +124,11 @@ def photo_delete(*, acting_user: User, photo_id: uuid.UUID | str, used: bool = F
     owner = owner or acting_user
     photo = _own(owner, photo_id)
     if not used:
+        # The audit trail is written in the site's language, whoever's request this is.
+        with translation.override(settings.LANGUAGE_CODE):
+            status = photo.get_status_display().lower()
         _remove(photo, actor=acting_user, action=ModerationEvent.Action.DELETE,
-                reason=f"Deleted by its owner while {photo.get_status_display().lower()}: "
+                reason=f"Deleted by its owner while {status}: "
                        f"“{photo.title}” ({photo.original_name}).")
         return None
     if photo.withdrawn_at is None:

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from photolib.consent.credit import format_credit
 from photolib.consent.models import AgreementVersion, CommunityGroup, ConsentRecord
@@ -35,10 +36,10 @@ class Tag(models.Model):
 
 
 class People(models.TextChoices):
-    NONE = "none", "No identifiable people"
-    CONSENTED = "consented", "Identifiable people who consented"
-    RELEASE = "release", "Identifiable people, with a signed release attached"
-    MINORS = "minors", "Includes minors, with a guardian's consent (release attached)"
+    NONE = "none", _("No identifiable people")
+    CONSENTED = "consented", _("Identifiable people who consented")
+    RELEASE = "release", _("Identifiable people, with a signed release attached")
+    MINORS = "minors", _("Includes minors, with a guardian's consent (release attached)")
 
 
 # The release rule, stated once: a signed release must be on file for these answers always,
@@ -98,11 +99,11 @@ class PhotoQuerySet(models.QuerySet):
 
 class Photo(models.Model):
     class Status(models.TextChoices):
-        PROCESSING = "processing", "Processing"
-        PENDING_REVIEW = "pending_review", "Waiting for review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        FAILED = "failed", "Failed"
+        PROCESSING = "processing", _("Processing")
+        PENDING_REVIEW = "pending_review", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -275,14 +276,14 @@ class ModerationEvent(models.Model):
     """Audit trail: every decision about a photo, who made it, when and why."""
 
     class Action(models.TextChoices):
-        APPROVE = "approve", "Approved"
-        REJECT = "reject", "Rejected"
-        TAKE_DOWN = "take_down", "Taken down"
-        RETRY = "retry", "Ingest retried"
-        WITHDRAW = "withdraw", "Withdrawn by the resident"
-        DELETE = "delete", "Deleted by the resident"
-        HOLD = "hold", "Kept for legal defence"
-        PURGE = "purge", "Deleted by a retention rule"
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        TAKE_DOWN = "take_down", _("Taken down")
+        RETRY = "retry", _("Ingest retried")
+        WITHDRAW = "withdraw", _("Withdrawn by the resident")
+        DELETE = "delete", _("Deleted by the resident")
+        HOLD = "hold", _("Kept for legal defence")
+        PURGE = "purge", _("Deleted by a retention rule")
         RENEW = "renew", "Term renewed by the resident"
 
     photo_id_value = models.UUIDField(db_index=True, help_text="Kept even if the photo is gone.")

@@ -21,6 +21,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from photolib.accounts.models import User
 from photolib.celery import enqueue
@@ -45,16 +46,16 @@ def _event(photo: Photo, actor: User, action: str, reason: str = "") -> Moderati
 
 def _as_reviewer(acting_user: User) -> None:
     if not (acting_user.is_active and acting_user.has_perm(MODERATE)):
-        raise errors.NotAllowed("Only reviewers can make this decision.")
+        raise errors.NotAllowed(_("Only reviewers can make this decision."))
 
 
 def _locked(photo_id: uuid.UUID | str) -> Photo:
     try:
         photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
     except (ValueError, TypeError, ValidationError) as exc:  # not a photo id at all
-        raise errors.PhotoNotFound("No such photo.") from exc
+        raise errors.PhotoNotFound(_("No such photo.")) from exc
     if photo is None:
-        raise errors.PhotoNotFound("No such photo.")
+        raise errors.PhotoNotFound(_("No such photo."))
     return photo
 
 
@@ -72,8 +73,9 @@ def photo_approve(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo:
     _as_reviewer(acting_user)
     photo = _locked(photo_id)
     if photo.status != Photo.Status.PENDING_REVIEW:
-        raise errors.WrongState(f"“{photo.title}” is {photo.get_status_display().lower()}, "
-                                "not waiting for review.")
+        raise errors.WrongState(_("“%(title)s” is %(status)s, not waiting for review.")
+                                % {"title": photo.title,
+                                   "status": photo.get_status_display().lower()})
     photo.status = Photo.Status.APPROVED
     photo.status_reason = ""
     photo.reviewed_at = timezone.now()
@@ -104,10 +106,11 @@ def photo_reject(*, photo_id: uuid.UUID | str, acting_user: User, reason: str) -
     """Reject a photo waiting for review, with a reason the resident reads (mailed to them
     once this commits)."""
     _as_reviewer(acting_user)
-    reason = _reason(reason, "Give the resident a reason for the rejection.")
+    reason = _reason(reason, _("Give the resident a reason for the rejection."))
     photo = _locked(photo_id)
     if photo.status != Photo.Status.PENDING_REVIEW:
-        raise errors.WrongState(f"“{photo.title}” is not waiting for review.")
+        raise errors.WrongState(_("“%(title)s” is not waiting for review.")
+                                % {"title": photo.title})
     photo.status = Photo.Status.REJECTED
     photo.status_reason = reason
     photo.reviewed_at = timezone.now()
@@ -169,10 +172,10 @@ def photo_take_down(*, photo_id: uuid.UUID | str, acting_user: User, reason: str
     """Take an approved photo out of the catalog at once, with a reason. Announces
     ``photo_taken_down``."""
     _as_reviewer(acting_user)
-    reason = _reason(reason, "Give a reason for the takedown.")
+    reason = _reason(reason, _("Give a reason for the takedown."))
     photo = _locked(photo_id)
     if photo.status != Photo.Status.APPROVED or photo.taken_down_at is not None:
-        raise errors.WrongState(f"“{photo.title}” is not in the catalog.")
+        raise errors.WrongState(_("“%(title)s” is not in the catalog.") % {"title": photo.title})
     photo.taken_down_at = timezone.now()
     photo.takedown_reason = reason
     photo.save(update_fields=["taken_down_at", "takedown_reason"])
@@ -198,9 +201,9 @@ def photo_withdraw(*, photo_id: uuid.UUID | str, acting_user: User,
     owner = owner or acting_user
     photo = _locked(photo_id)
     if photo.owner_id != owner.pk:
-        raise errors.PhotoNotFound("No such photo.")
+        raise errors.PhotoNotFound(_("No such photo."))
     if photo.withdrawn_at is not None:
-        raise errors.WrongState(f"“{photo.title}” is already withdrawn.")
+        raise errors.WrongState(_("“%(title)s” is already withdrawn.") % {"title": photo.title})
     photo.withdrawn_at = timezone.now()
     photo.save(update_fields=["withdrawn_at"])
     _event(photo, acting_user, ModerationEvent.Action.WITHDRAW)
@@ -249,8 +252,8 @@ def photo_retry_ingest(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo
     stuck = (photo.status == Photo.Status.PROCESSING
              and str(photo.pk) in stuck_in_processing(cutoff=cutoff, ids=[photo.pk]))
     if photo.status != Photo.Status.FAILED and not stuck:
-        raise errors.WrongState("Only photos whose processing failed or is stuck can be "
-                                "retried.")
+        raise errors.WrongState(_("Only photos whose processing failed or is stuck can be "
+                                  "retried."))
     photo.status = Photo.Status.PROCESSING
     photo.status_reason = ""
     photo.ingest_attempts = 0

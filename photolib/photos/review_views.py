@@ -13,6 +13,8 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from photolib.files import serve
@@ -64,18 +66,18 @@ def file(request: HttpRequest, photo_id, kind: str) -> HttpResponse:
     if kind == "release":
         attestation = getattr(item, "attestation", None)
         if attestation is None or not attestation.release_key:
-            raise NoFileOnRecord("No release on file.")
+            raise NoFileOnRecord(_("No release on file."))
         return serve(ORIGINALS, attestation.release_key,
                      content_type="application/octet-stream",
                      filename=attestation.release_name or "release", attachment=True)
     if kind == "original":
         if not item.original_key:  # refused at ingest (or erased): the file was removed
-            raise NoFileOnRecord("No original on file. A file the ingest refuses is not "
-                                 "kept; the photo's status says why it was refused.")
+            raise NoFileOnRecord(_("No original on file. A file the ingest refuses is not "
+                                   "kept; the photo's status says why it was refused."))
         return serve(ORIGINALS, item.original_key,
                      content_type=item.mime_type or "application/octet-stream",
                      filename=item.original_name, attachment=True)
-    raise Http404("No such file.")
+    raise Http404(_("No such file."))
 
 
 def _decide(request: HttpRequest, action, **kwargs) -> bool:
@@ -91,7 +93,7 @@ def _decide(request: HttpRequest, action, **kwargs) -> bool:
     return True
 
 
-def _decision_view(action, success: str, *, with_reason: bool = False,
+def _decision_view(action, success, *, with_reason: bool = False,
                    done: str = "review:queue", refused: str = "review:queue"):
     """A reviewer's POST of one decision: run it, say what happened, go to ``done`` (or to
     ``refused`` when the decision does not apply); both are the queue or the photo's page."""
@@ -103,7 +105,7 @@ def _decision_view(action, success: str, *, with_reason: bool = False,
         extra = {"reason": request.POST.get("reason", "")} if with_reason else {}
         target = refused
         if _decide(request, action, photo_id=photo_id, **extra):
-            messages.success(request, success)
+            messages.success(request, str(success))
             target = done
         if target == "review:photo":
             return redirect(target, photo_id=photo_id)
@@ -124,16 +126,19 @@ def approve(request: HttpRequest, photo_id) -> HttpResponse:
                                             "attestation").get(pk=photo_id)
         standing = why_not_cleared(item)
         if standing is None:
-            messages.success(request, "Approved: the photo is in the catalog.")
+            messages.success(request, _("Approved: the photo is in the catalog."))
         else:
-            messages.warning(request, f"Approved, but “{item.title}” is not in the catalog: "
-                                      f"{standing.text}.")
+            messages.warning(request, _("Approved, but “%(title)s” is not in the catalog: "
+                                        "%(reason)s.")
+                             % {"title": item.title, "reason": standing.text})
     return redirect("review:queue")
-reject = _decision_view(moderation.photo_reject, "Rejected; the resident was told why.",
+reject = _decision_view(moderation.photo_reject,
+                        gettext_lazy("Rejected; the resident was told why."),
                         with_reason=True, refused="review:photo")
-take_down = _decision_view(moderation.photo_take_down, "Taken down: the photo left the catalog.",
+take_down = _decision_view(moderation.photo_take_down,
+                           gettext_lazy("Taken down: the photo left the catalog."),
                            with_reason=True, done="review:photo", refused="review:photo")
-retry = _decision_view(moderation.photo_retry_ingest, "Ingest queued again.")
+retry = _decision_view(moderation.photo_retry_ingest, gettext_lazy("Ingest queued again."))
 
 
 @login_required
@@ -146,10 +151,11 @@ def approve_many(request: HttpRequest) -> HttpResponse:
         try:
             valid.append(str(uuid.UUID(value)))
         except ValueError:
-            messages.error(request, f"“{value[:40]}” is not a photo id.")
+            messages.error(request, _("“%(value)s” is not a photo id.") % {"value": value[:40]})
     approved, problems = moderation.photo_approve_many(photo_ids=valid,
                                                        acting_user=request.user)
-    messages.success(request, f"Approved {approved} photo{'s' if approved != 1 else ''}.")
+    messages.success(request, ngettext("Approved %(count)d photo.", "Approved %(count)d photos.",
+                                       approved) % {"count": approved})
     for problem in problems:
         messages.error(request, problem)
     return redirect("review:queue")

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from photolib.consent.models import CollectionMethod, ConsentRecord
 from photolib.photos.models import Photo, release_needed
@@ -45,16 +46,16 @@ class Standing:
     @property
     def resident_label(self) -> str:
         """What My photos says instead of "Approved"."""
-        return RESIDENT_LABELS.get(self.absence, "Not in the catalog")
+        return RESIDENT_LABELS.get(self.absence, _("Not in the catalog"))
 
 
 RESIDENT_LABELS = {
-    Absence.ERASED: "Withdrawn",
-    Absence.WITHDRAWN: "Withdrawn",
-    Absence.GROUP_WITHDRAWN: "Withdrawn (you left the group)",
-    Absence.TAKEN_DOWN: "Taken down",
-    Absence.EXPIRED: "Expired",
-    Absence.NO_RELEASE: "Not in the catalog: a signed release is needed",
+    Absence.ERASED: _("Withdrawn"),
+    Absence.WITHDRAWN: _("Withdrawn"),
+    Absence.GROUP_WITHDRAWN: _("Withdrawn (you left the group)"),
+    Absence.TAKEN_DOWN: _("Taken down"),
+    Absence.EXPIRED: _("Expired"),
+    Absence.NO_RELEASE: _("Not in the catalog: a signed release is needed"),
 }
 
 

@@ -19,6 +19,7 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import media_ingest
 from media_ingest import IngestError, Limits
@@ -77,23 +78,25 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
         if not name or name in names:
             continue
         if len(name) > Tag._meta.get_field("name").max_length:
-            raise errors.InvalidInput(f"The tag “{name[:30]}…” is too long (60 characters at "
-                                      "most).", field="tags")
+            raise errors.InvalidInput(_("The tag “%(tag)s…” is too long (60 characters at "
+                                        "most).") % {"tag": name[:30]}, field="tags")
         names.append(name)
     if len(names) > MAX_TAGS:
-        raise errors.InvalidInput(f"Use at most {MAX_TAGS} tags.", field="tags")
+        raise errors.InvalidInput(_("Use at most %(count)d tags.") % {"count": MAX_TAGS},
+                                  field="tags")
     return names
 
 
 def clean_details(*, title: str, description: str, place_name: str) -> tuple[str, str, str]:
     title = " ".join((title or "").split())
     if not title:
-        raise errors.InvalidInput("Give the photo a title.", field="title")
+        raise errors.InvalidInput(_("Give the photo a title."), field="title")
     if len(title) > 200:
-        raise errors.InvalidInput("Keep the title under 200 characters.", field="title")
+        raise errors.InvalidInput(_("Keep the title under 200 characters."), field="title")
     place_name = " ".join((place_name or "").split())
     if len(place_name) > 200:
-        raise errors.InvalidInput("Keep the place name under 200 characters.", field="place_name")
+        raise errors.InvalidInput(_("Keep the place name under 200 characters."),
+                                  field="place_name")
     return title, (description or "").strip(), place_name
 
 
@@ -106,8 +109,8 @@ def _check_daily_limit(user: User) -> None:
     limit = settings.PHOTOLIB_UPLOADS_PER_DAY
     if uploads_in_last_day(user) >= limit:
         raise errors.DailyLimitReached(
-            f"You have uploaded {limit} photos in the last 24 hours, the most we accept in a "
-            "day. Please upload the rest tomorrow.")
+            _("You have uploaded %(count)d photos in the last 24 hours, the most we accept in a "
+              "day. Please upload the rest tomorrow.") % {"count": limit})
 
 
 def photo_upload(
@@ -138,16 +141,17 @@ def photo_upload(
     or ``StorageUnavailable``. Whatever is raised, nothing is left behind: no row, no object.
     """
     if not (acting_user.is_active and acting_user.has_perm("accounts.contribute")):
-        raise errors.NotAllowed("Only residents can upload photos.")
+        raise errors.NotAllowed(_("Only residents can upload photos."))
     if not acting_user.is_verified:
-        raise errors.NotAllowed("Confirm your email address before uploading photos.")
+        raise errors.NotAllowed(_("Confirm your email address before uploading photos."))
     state = membership(acting_user, group)
     if not state.may_upload:
         if state.needs_reaccept:
             raise errors.NotAllowed(
-                f"{group} has a new version of its agreement. Read and accept it before "
-                "uploading more photos.")
-        raise errors.NotAllowed(f"Join {group} (accept its agreement) before uploading to it.")
+                _("%(group)s has a new version of its agreement. Read and accept it before "
+                  "uploading more photos.") % {"group": group})
+        raise errors.NotAllowed(_("Join %(group)s (accept its agreement) before uploading to it.")
+                                % {"group": group})
     grant = state.grant
     version = grant.agreement_version
 
@@ -155,16 +159,16 @@ def photo_upload(
         title=title, description=description, place_name=place_name)
     tag_names = clean_tags(tags)
     if not own_work:
-        raise errors.InvalidInput("You can only share photos you took yourself: tick the "
-                                  "statement to confirm it.", field="own_work")
+        raise errors.InvalidInput(_("You can only share photos you took yourself: tick the "
+                                    "statement to confirm it."), field="own_work")
     if people not in People.values:
-        raise errors.InvalidInput("Say whether identifiable people appear in the photo.",
+        raise errors.InvalidInput(_("Say whether identifiable people appear in the photo."),
                                   field="people")
     needs_release = release_needed(people,
                                    required_for_people=version.release_required_for_people)
     if needs_release and release is None:
         raise errors.InvalidInput(
-            "Attach the signed release (a PDF or a photo of the signed page).", field="release")
+            _("Attach the signed release (a PDF or a photo of the signed page)."), field="release")
     if not needs_release:
         release = None  # nothing to keep: no one needs to have signed anything
 

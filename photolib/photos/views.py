@@ -27,6 +27,8 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -94,13 +96,14 @@ def upload(request: HttpRequest) -> HttpResponse:
         try:
             request.POST, request.FILES  # noqa: B018 - parse now, to answer bad requests clearly
         except TooManyFilesSent:
-            return _bad_request(request, f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} "
-                                         "files at once.", code="too_many_files")
+            return _bad_request(request, _("Send at most %(count)d files at once.")
+                                % {"count": settings.DATA_UPLOAD_MAX_NUMBER_FILES},
+                                code="too_many_files")
         except RequestDataTooBig:
-            return _bad_request(request, "The form's text fields are too large.",
+            return _bad_request(request, _("The form's text fields are too large."),
                                 code="too_big")
         except UnreadablePostError:
-            return _bad_request(request, "The upload was interrupted. Please try again.",
+            return _bad_request(request, _("The upload was interrupted. Please try again."),
                                 code="interrupted")
     return _upload(request, limiter)
 
@@ -164,7 +167,7 @@ def _upload(request: HttpRequest, limiter: MaxSizeUploadHandler) -> HttpResponse
         return render(request, "photos/upload.html",
                       _upload_context(request, form, groups=groups), status=400)
     if not files and not too_large:
-        error = errors.InvalidInput("Choose at least one photo to upload.", field="file")
+        error = errors.InvalidInput(_("Choose at least one photo to upload."), field="file")
         if as_json:
             return _error_json(error)
         return render(request, "photos/upload.html",
@@ -197,12 +200,14 @@ def _upload(request: HttpRequest, limiter: MaxSizeUploadHandler) -> HttpResponse
         return _error_json(exc, file_name=name)
 
     if created and not problems:
-        messages.success(request, f"{len(created)} photo{'s' if len(created) != 1 else ''} "
-                                  "uploaded. They are processed now and then wait for review.")
+        messages.success(request, ngettext(
+            "%(count)d photo uploaded. It is processed now and then waits for review.",
+            "%(count)d photos uploaded. They are processed now and then wait for review.",
+            len(created)) % {"count": len(created)})
         return redirect("photos:mine")
     listed = [f"{name}: {exc.message}" for name, exc in problems]
     if created:
-        messages.success(request, f"{len(created)} uploaded.")
+        messages.success(request, _("%(count)d uploaded.") % {"count": len(created)})
     return render(request, "photos/upload.html",
                   _upload_context(request, form, groups=groups, problems=listed),
                   status=200 if created else max(exc.status_code for _n, exc in problems))
@@ -229,7 +234,7 @@ def mine(request: HttpRequest, uses_of: UsesOf | None = None) -> HttpResponse:
 def _own_photo_or_404(request: HttpRequest, photo_id: uuid.UUID) -> Photo:
     photo = selectors.photo_of(request.user, photo_id)
     if photo is None:
-        raise Http404("No such photo.")
+        raise Http404(_("No such photo."))
     return photo
 
 
@@ -251,7 +256,8 @@ def edit(request: HttpRequest, photo_id: uuid.UUID) -> HttpResponse:
                     form.add_error(exc.field, exc.message)
                     error = None
             else:
-                messages.success(request, f"Saved “{form.cleaned_data['title']}”.")
+                messages.success(request, _("Saved “%(title)s”.")
+                                 % {"title": form.cleaned_data["title"]})
                 return redirect("photos:mine")
     else:
         form = PhotoDetailsForm(initial={
@@ -262,8 +268,8 @@ def edit(request: HttpRequest, photo_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         status = error.status_code if error else 400
     elif not photo.is_editable:
-        error = errors.NotEditable("This photo can no longer be changed: it has left the review "
-                                   "queue.")
+        error = errors.NotEditable(_("This photo can no longer be changed: it has left the "
+                                     "review queue."))
     return render(request, "photos/edit.html",
                   {"photo": photo, "form": form, "error": error}, status=status)
 
@@ -289,11 +295,12 @@ def delete(request: HttpRequest, photo_id: uuid.UUID,
             error = exc
         else:
             if kept is None:
-                messages.success(request, f"Deleted “{photo.title}”.")
+                messages.success(request, _("Deleted “%(title)s”.") % {"title": photo.title})
             else:
-                messages.success(request, f"“{photo.title}” is withdrawn; the city keeps it "
-                                          "only until "
-                                          f"{kept.legal_hold_until:%Y-%m-%d}, then deletes it.")
+                messages.success(request, _("“%(title)s” is withdrawn; the city keeps it only "
+                                            "until %(date)s, then deletes it.")
+                                 % {"title": photo.title,
+                                    "date": f"{kept.legal_hold_until:%Y-%m-%d}"})
             return redirect("photos:mine")
     status = error.status_code if error and request.method == "POST" else 200
     return render(request, "photos/delete.html",
@@ -309,7 +316,7 @@ def status(request: HttpRequest, photo_id: uuid.UUID) -> JsonResponse:
     """The upload page polls this until the photo leaves ``processing``."""
     photo = selectors.photo_of(request.user, photo_id)
     if photo is None:
-        return JsonResponse({"error": "No such photo.", "code": "not_found"}, status=404)
+        return JsonResponse({"error": _("No such photo."), "code": "not_found"}, status=404)
     response = JsonResponse({"photo": photo_json(photo)})
     response["Cache-Control"] = "no-store"
     return response
@@ -324,7 +331,7 @@ def rendition(request: HttpRequest, photo_id: uuid.UUID, kind: str) -> HttpRespo
     item = (Rendition.objects.filter(photo=photo, spec=str(spec)).first()
             if photo is not None else None)
     if item is None:
-        raise Http404("No such image.")
+        raise Http404(_("No such image."))
     return serve(RENDITIONS, item.storage_key, content_type=item.content_type,
                  filename=f"{safe_stem(photo.title)}-{kind}.{spec.extension}")
 
@@ -363,9 +370,10 @@ def renew(request: HttpRequest) -> HttpResponse:
                 except (errors.PhotoError, ConsentError) as exc:
                     form.add_error(None, str(exc))
                 else:
-                    messages.success(request, f"Renewed {len(renewed)} photo"
-                                              f"{'s' if len(renewed) != 1 else ''} under "
-                                              f"{group.name}'s current agreement.")
+                    messages.success(request, ngettext(
+                        "Renewed %(count)d photo under %(group)s's current agreement.",
+                        "Renewed %(count)d photos under %(group)s's current agreement.",
+                        len(renewed)) % {"count": len(renewed), "group": group.name})
                     return redirect("photos:mine")
             status = 400
         sections.append({"group": group, "version": version, "photos": items,

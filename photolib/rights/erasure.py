@@ -9,6 +9,7 @@ Callers: the "Delete my account" view and ``manage.py erase_account``.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from photolib.accounts.models import User
 from photolib.accounts.services import user_anonymise
@@ -46,18 +47,18 @@ def account_erase(*, user: User, acting_user: User, password: str | None = None,
     context = context or RequestContext()
     by_self = acting_user.pk == user.pk
     if not by_self and not (acting_user.is_active and acting_user.is_superuser):
-        raise errors.NotAllowed("Only the account's owner or a superuser can erase it.")
+        raise errors.NotAllowed(_("Only the account's owner or a superuser can erase it."))
     user = User.objects.select_for_update().get(pk=user.pk)
     if ErasureLog.objects.filter(account=user).exists() or not user.is_active:
-        raise errors.AlreadyErased("This account is already erased or inactive.")
+        raise errors.AlreadyErased(_("This account is already erased or inactive."))
     if by_self and not user.check_password(password or ""):
-        raise errors.WrongPassword("That is not your password; nothing was deleted.",
+        raise errors.WrongPassword(_("That is not your password; nothing was deleted."),
                                    field="password")
     photos = list(Photo.objects.select_for_update().filter(owner=user).order_by("uploaded_at"))
     if any(p.status == Photo.Status.PROCESSING for p in photos):
         raise errors.UploadInProgress(
-            "An upload of yours is still being processed. Wait until it has finished (a "
-            "minute or two) and try again; nothing was deleted.")
+            _("An upload of yours is still being processed. Wait until it has finished (a "
+              "minute or two) and try again; nothing was deleted."))
     used = set(Download.objects.filter(photo__in=photos).values_list("photo_id", flat=True))
     deleted, kept = 0, []
     for photo in photos:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from photolib.catalog.models import Download
@@ -69,5 +70,5 @@ def erasure_log(request: HttpRequest) -> HttpResponse:
     """Reviewers: every erasure, who asked, when, and what was kept and why."""
     entries = ErasureLog.objects.select_related("acting_user").order_by("-at")[:500]
     if not entries:
-        messages.info(request, "No account has been erased yet.")
+        messages.info(request, _("No account has been erased yet."))
     return render(request, "rights/erasure_log.html", {"entries": entries})
