@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format worker beat periodic bench-ingest bench-search bench-load mutation clean
+.PHONY: run test translations messages lint format worker beat periodic bench-ingest bench-search bench-load mutation clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11")'
@@ -18,7 +18,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+# The committed .po files compiled to .mo (pure Python: no GNU gettext needed).
+translations: $(STAMP)
+	$(BIN)/python manage.py compile_translations
+
+# After changing a text: the German and French catalogs brought up to date (needs GNU
+# gettext's xgettext and msgmerge); then translate every new or fuzzy entry.
+messages: $(STAMP)
+	$(BIN)/python manage.py update_translations
+
+run: translations
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo
@@ -26,7 +35,7 @@ run: $(STAMP)
 	@echo "Mail (verification links, receipts) is written to var/mail/."
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP)
+test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
