@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from photolib.accounts.language import override_for
 from photolib.accounts.models import User
 from photolib.catalog.errors import (
     CollectionRefused,
@@ -245,13 +246,17 @@ def photo_first_use_mail(*, photo_id) -> bool:
     first = photo.downloads.order_by("at").first() if photo is not None else None
     if first is None:
         return False
-    send_mail(
-        subject=f"Your photo “{photo.title}” was used for the first time",
-        message=(f"Hello {photo.owner.display_name},\n\nThe city used your photo "
-                 f"“{photo.title}” for the first time: {USE_LABELS.get(first.use, first.use)}, "
-                 f"“{first.campaign}”.\n\nSee every use on My photos: "
-                 f"{settings.SITE_URL}{reverse('photos:mine')}\n"),
-        from_email=None, recipient_list=[photo.owner.email])
+    with override_for(photo.owner):  # in the resident's language
+        subject = _("Your photo “%(title)s” was used for the first time") % {
+            "title": photo.title}
+        message = _("Hello %(name)s,\n\nThe city used your photo “%(title)s” for the first "
+                    "time: %(use)s, “%(campaign)s”.\n\nSee every use on My photos: %(url)s\n"
+                    ) % {"name": photo.owner.display_name, "title": photo.title,
+                         "use": _(USE_LABELS.get(first.use, first.use)),
+                         "campaign": first.campaign,
+                         "url": f"{settings.SITE_URL}{reverse('photos:mine')}"}
+    send_mail(subject=subject, message=message, from_email=None,
+              recipient_list=[photo.owner.email])
     return True
 
 

@@ -15,7 +15,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from photolib.accounts.language import override_for
 from photolib.consent import signing
 from photolib.consent.models import USE_LABELS, ConsentRecord, personal_commitment
 from photolib.consent.models import collection_method_label as _method_label
@@ -267,17 +269,20 @@ def receipt_filename(record: ConsentRecord, ext: str) -> str:
 
 def receipt_subject(record: ConsentRecord) -> str:
     if record.is_photo_withdrawal:
-        return f"Receipt for the withdrawal of your photo “{record.photo_title}”"
-    kind = "consent" if record.action == ConsentRecord.Action.GRANT else "withdrawal"
-    return f"Receipt for your {kind}: {record.group.name}"
+        return _("Receipt for the withdrawal of your photo “%(title)s”") % {
+            "title": record.photo_title}
+    if record.action == ConsentRecord.Action.GRANT:
+        return _("Receipt for your consent: %(group)s") % {"group": record.group.name}
+    return _("Receipt for your withdrawal: %(group)s") % {"group": record.group.name}
 
 
 def send_receipt_email(record: ConsentRecord) -> None:
-    """Mail the receipt to the record's subject, the signed receipt attached."""
-    message = EmailMessage(
-        subject=receipt_subject(record),
-        body=render_to_string("consent/email/receipt.txt", receipt_context(record)),
-        to=[record.subject_email],
-    )
+    """Mail the receipt to the record's subject, the signed receipt attached. The mail is
+    written in the resident's language; what the receipt states and signs (purposes,
+    collection method, how to withdraw, the JWS attached) is the same in every language."""
+    with override_for(record.user):
+        subject = receipt_subject(record)
+        body = render_to_string("consent/email/receipt.txt", receipt_context(record))
+    message = EmailMessage(subject=subject, body=body, to=[record.subject_email])
     message.attach(receipt_filename(record, "jwt"), receipt_jws(record), "application/jwt")
     message.send()

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from photolib.accounts.language import override_for
 from photolib.accounts.models import User
 from photolib.celery import enqueue
 from photolib.consent.models import CollectionMethod
@@ -130,12 +131,13 @@ def photo_rejection_mail(*, photo_id: uuid.UUID | str) -> bool:
     if photo is None:
         return False
     owner = photo.owner
-    send_mail(
-        subject=f"Your photo “{photo.title}” was not accepted",
-        message=(f"Hello {owner.display_name},\n\nA reviewer did not accept your photo "
-                 f"“{photo.title}”.\n\nReason: {photo.status_reason}\n\nYou can see it on "
-                 f"My photos: {settings.SITE_URL}{reverse('photos:mine')}\n"),
-        from_email=None, recipient_list=[owner.email])
+    with override_for(owner):  # in the resident's language
+        subject = _("Your photo “%(title)s” was not accepted") % {"title": photo.title}
+        message = _("Hello %(name)s,\n\nA reviewer did not accept your photo “%(title)s”.\n\n"
+                    "Reason: %(reason)s\n\nYou can see it on My photos: %(url)s\n") % {
+            "name": owner.display_name, "title": photo.title, "reason": photo.status_reason,
+            "url": f"{settings.SITE_URL}{reverse('photos:mine')}"}
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[owner.email])
     return True
 
 
@@ -148,22 +150,25 @@ def photo_decision_mail(*, photo_id: uuid.UUID | str, action: str) -> bool:
     if photo is None:
         return False
     owner, mine = photo.owner, f"{settings.SITE_URL}{reverse('photos:mine')}"
-    if action == ModerationEvent.Action.APPROVE and photo.status == Photo.Status.APPROVED:
-        subject = f"Your photo “{photo.title}” was approved"
-        body = (f"A reviewer approved your photo “{photo.title}”. While your consent for "
-                f"{photo.group.name} stands, the city may use it as the agreement says; "
-                "you will get a mail each time it is used.")
-    elif action == ModerationEvent.Action.TAKE_DOWN and photo.taken_down_at is not None:
-        subject = f"Your photo “{photo.title}” was taken down"
-        body = (f"A reviewer took your photo “{photo.title}” out of the city's catalog on "
-                f"{photo.taken_down_at:%Y-%m-%d}: the city will not start any new use of it, "
-                f"and those who downloaded it were asked to remove it.\n\nReason: "
-                f"{photo.takedown_reason}")
-    else:
-        return False
-    send_mail(subject=subject,
-              message=f"Hello {owner.display_name},\n\n{body}\n\nMy photos: {mine}\n",
-              from_email=None, recipient_list=[owner.email])
+    with override_for(owner):  # in the resident's language
+        if action == ModerationEvent.Action.APPROVE and photo.status == Photo.Status.APPROVED:
+            subject = _("Your photo “%(title)s” was approved") % {"title": photo.title}
+            body = _("A reviewer approved your photo “%(title)s”. While your consent for "
+                     "%(group)s stands, the city may use it as the agreement says; you will "
+                     "get a mail each time it is used.") % {"title": photo.title,
+                                                            "group": photo.group.name}
+        elif action == ModerationEvent.Action.TAKE_DOWN and photo.taken_down_at is not None:
+            subject = _("Your photo “%(title)s” was taken down") % {"title": photo.title}
+            body = _("A reviewer took your photo “%(title)s” out of the city's catalog on "
+                     "%(date)s: the city will not start any new use of it, and those who "
+                     "downloaded it were asked to remove it.\n\nReason: %(reason)s") % {
+                "title": photo.title, "date": f"{photo.taken_down_at:%Y-%m-%d}",
+                "reason": photo.takedown_reason}
+        else:
+            return False
+        message = _("Hello %(name)s,\n\n%(body)s\n\nMy photos: %(url)s\n") % {
+            "name": owner.display_name, "body": body, "url": mine}
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[owner.email])
     return True
 
 
