@@ -227,6 +227,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         if code:
             translation.activate(code)  # the confirmation in the language just chosen
             _remember_language(response, code)
+        else:  # the site's language again: the browser's choice, else LANGUAGE_CODE
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME,
+                                   path=settings.LANGUAGE_COOKIE_PATH,
+                                   domain=settings.LANGUAGE_COOKIE_DOMAIN)
         messages.success(request, _("Your profile was saved."))
         return response
     return render(request, "accounts/profile.html", {"form": form})
