@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from photolib import views
 from photolib.catalog.selectors import uses_by_photo
@@ -19,4 +20,6 @@ urlpatterns = [
     path("review/", include("photolib.photos.review_urls")),
     path("", include("photolib.rights.urls")),
     path("admin/", admin.site.urls),
+    # The upload script's texts in the page's language (locale/*/LC_MESSAGES/djangojs.po).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
 ]

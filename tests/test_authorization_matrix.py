@@ -230,6 +230,9 @@ MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
     # Without its query parameters the autocomplete endpoint refuses even staff.
     "admin:autocomplete":           row("admin  admin admin admin admin 403 403",
                                         "admin  admin admin admin admin 405 405"),
+    # The upload script's translations (Django's JavaScriptCatalog): public, GET only.
+    "javascript_catalog":           row("200    200  200  200  200  200  200",
+                                        "405    405  405  405  405  405  405"),
     "admin:jsi18n":                 row("admin  admin admin admin admin 200 200",
                                         "admin  admin admin admin admin 405 405"),
     "admin:view_on_site":           both("admin admin admin admin admin 302 302"),

@@ -29,8 +29,11 @@ ROOT = Path(settings.BASE_DIR)
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 
 
-def committed(lang: str) -> polib.POFile:
-    return polib.pofile(str(ROOT / "locale" / lang / "LC_MESSAGES" / "django.po"))
+DOMAINS = ("django", "djangojs")  # templates and Python; the upload script
+
+
+def committed(lang: str, domain: str = "django") -> polib.POFile:
+    return polib.pofile(str(ROOT / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"))
 
 
 def problems_in(catalog: polib.POFile) -> list[str]:
@@ -59,9 +62,10 @@ def keys(catalog: polib.POFile) -> set[tuple[str | None, str, str]]:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES_TRANSLATED)
-def test_committed_catalogs_are_complete(lang):
-    catalog = committed(lang)
-    assert len(catalog) > 600  # the whole site, not a stub
+@pytest.mark.parametrize(("domain", "at_least"), [("django", 600), ("djangojs", 15)])
+def test_committed_catalogs_are_complete(lang, domain, at_least):
+    catalog = committed(lang, domain)
+    assert len(catalog) >= at_least  # the whole site, not a stub
     assert catalog.metadata["Language"] == lang
     assert problems_in(catalog) == []
 
@@ -81,12 +85,14 @@ def test_makemessages_finds_nothing_new(tmp_path):
         capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     for lang in LANGUAGES_TRANSLATED:
-        regenerated = polib.pofile(str(copy / "locale" / lang / "LC_MESSAGES" / "django.po"))
-        new = keys(regenerated) - keys(committed(lang))
-        gone = keys(committed(lang)) - keys(regenerated)
-        assert not new, f"{lang}: texts in the code missing from the catalog: {sorted(new)[:10]}"
-        assert not gone, f"{lang}: texts in the catalog no longer in the code: {sorted(gone)[:10]}"
-        assert problems_in(regenerated) == []
+        for domain in DOMAINS:
+            where = f"{lang}/{domain}.po"
+            regenerated = polib.pofile(str(copy / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"))
+            new = keys(regenerated) - keys(committed(lang, domain))
+            gone = keys(committed(lang, domain)) - keys(regenerated)
+            assert not new, f"{where}: texts in the code missing from it: {sorted(new)[:10]}"
+            assert not gone, f"{where}: texts in it no longer in the code: {sorted(gone)[:10]}"
+            assert problems_in(regenerated) == []
 
 
 def test_compiled_catalogs_translate_the_site(tmp_path):
@@ -102,3 +108,12 @@ def test_compiled_catalogs_translate_the_site(tmp_path):
         assert translation.pgettext("orientation", "Square") == "Carré"
     with translation.override("en"):
         assert translation.gettext("Upload photos") == "Upload photos"
+
+
+@pytest.mark.django_db
+def test_the_upload_scripts_catalog_speaks_the_pages_language(client):
+    compile_catalogs([ROOT / "locale"])
+    german = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '"Ready to upload": "Bereit zum Hochladen"' in german
+    french = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '"Ready to upload": "Pr\\u00eate \\u00e0 t\\u00e9l\\u00e9verser"' in french

@@ -49,6 +49,8 @@ WORDS = {
         "upload_nav": "Hochladen",
         "upload_heading": "Fotos hochladen",
         "waiting": "Wartet auf Prüfung",
+        "upload_one": "1 Foto hochladen",  # the upload script's words (djangojs.po)
+        "ready": "Bereit zum Hochladen",
         "sign_out": "Abmelden",
         "second_step": "Zweiter Schritt",
         "verify": "Prüfen",
@@ -82,6 +84,8 @@ WORDS = {
         "upload_nav": "Téléverser",
         "upload_heading": "Téléverser des photos",
         "waiting": "En attente de modération",
+        "upload_one": "Téléverser 1 photo",
+        "ready": "Prête à téléverser",
         "sign_out": "Se déconnecter",
         "second_step": "Deuxième étape",
         "verify": "Vérifier",
@@ -220,6 +224,8 @@ def test_the_whole_journey_in_the_chosen_language(page, photo_file, tmp_path, la
     nav_link(page, words["upload_nav"]).click()
     heading(page, words["upload_heading"])
     page.locator("input[type=file][name=file]").set_input_files(str(photo_file))
+    page.locator(".upload-item .upload-state", has_text=words["ready"]).wait_for()
+    assert page.locator("[data-upload-button]").inner_text() == words["upload_one"]
     page.locator(".upload-item .upload-title").fill(words["title"])
     page.locator("input[name=people][value=none]").check()
     page.locator("#id_own_work").check()

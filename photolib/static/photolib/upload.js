@@ -4,6 +4,14 @@
 (function () {
   "use strict";
 
+  // Texts in the page's language: Django's JavaScript catalog (loaded before this script)
+  // when it is there, English otherwise.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  function format(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
+  }
+
   var form = document.querySelector("form[data-upload]");
   if (!form || !window.FormData || !window.XMLHttpRequest) return;
   form.classList.add("js");
@@ -50,7 +58,7 @@
 
   function titleFromName(name) {
     var stem = name.replace(/\.[^.]*$/, "").replace(/[_\-.]+/g, " ").replace(/\s+/g, " ").trim();
-    return (stem || "Photo").slice(0, 200);
+    return (stem || gettext("Photo")).slice(0, 200);
   }
 
   function setState(item, state, text) {
@@ -90,10 +98,10 @@
     el.querySelector(".upload-name").textContent = file.name;
     el.querySelector(".upload-size").textContent = humanSize(file.size);
     item.title.value = titleFromName(file.name);
-    item.progress.setAttribute("aria-label", "Upload of " + file.name);
+    item.progress.setAttribute("aria-label", format(gettext("Upload of %(name)s"), {name: file.name}));
     var same = document.createElement("option");
     same.value = "";
-    same.textContent = "As for all photos (answer below)";
+    same.textContent = gettext("As for all photos (answer below)");
     item.people.appendChild(same);
     peopleChoices().forEach(function (choice) {
       var option = document.createElement("option");
@@ -116,10 +124,11 @@
     list.appendChild(el);
     items.push(item);
     if (maxBytes && file.size > maxBytes) {
-      setState(item, "error", "Too large: the maximum is " + humanSize(maxBytes) + " per photo.");
+      setState(item, "error", format(gettext("Too large: the maximum is %(size)s per photo."),
+                                    {size: humanSize(maxBytes)}));
       item.tooLarge = true;
     } else {
-      setState(item, "ready", "Ready to upload");
+      setState(item, "ready", gettext("Ready to upload"));
     }
   }
 
@@ -136,11 +145,12 @@
 
   function updateButton() {
     var count = pending().length;
-    button.textContent = count ? "Upload " + count + " photo" + (count === 1 ? "" : "s") : "Upload";
+    button.textContent = count ? format(ngettext("Upload %(count)s photo", "Upload %(count)s photos", count),
+                                       {count: count}) : gettext("Upload");
   }
 
   function describe(photo) {
-    if (photo.status === "processing") return "Processing…";
+    if (photo.status === "processing") return gettext("Processing…");
     if (photo.reason) return photo.status_label + ": " + photo.reason;
     return photo.status_label;
   }
@@ -157,7 +167,7 @@
   function settle(item, photo, nextDelay) {
     item.photo = photo;
     if (photo.status === "processing") {
-      setState(item, "processing", "Processing…");
+      setState(item, "processing", gettext("Processing…"));
       poll(item, nextDelay);
       return;
     }
@@ -195,7 +205,7 @@
         if (!event.lengthComputable) return;
         var percent = Math.round((event.loaded / event.total) * 100);
         item.progress.value = percent;
-        item.stateEl.textContent = "Uploading… " + percent + "%";
+        item.stateEl.textContent = gettext("Uploading…") + " " + percent + "%";
       });
       xhr.addEventListener("load", function () {
         var body = null;
@@ -205,23 +215,25 @@
           settle(item, body.photo, 1000);
         } else {
           item.progress.value = 0;
-          var message = body && body.error ? body.error : "The upload failed (error " + xhr.status + ").";
+          var message = body && body.error ? body.error
+          : format(gettext("The upload failed (error %(status)s)."), {status: xhr.status});
           if (FILE_REFUSED[xhr.status]) {
             // The file itself was refused: sending it again would not help.
             item.thumbEl.textContent = "";
-            setState(item, "rejected", "Not uploaded: " + message);
+            setState(item, "rejected", format(gettext("Not uploaded: %(reason)s"), {reason: message}));
           } else {
-            setState(item, "error", "Not uploaded: " + message);
+            setState(item, "error", format(gettext("Not uploaded: %(reason)s"), {reason: message}));
           }
         }
         resolve();
       });
       xhr.addEventListener("error", function () {
         item.progress.value = 0;
-        setState(item, "error", "Not uploaded: the connection failed. Press Upload to try again.");
+        setState(item, "error",
+          gettext("Not uploaded: the connection failed. Press Upload to try again."));
         resolve();
       });
-      setState(item, "uploading", "Uploading… 0%");
+      setState(item, "uploading", gettext("Uploading…") + " 0%");
       xhr.send(data);
     });
   }
@@ -258,8 +270,8 @@
 
   var peopleField = form.querySelector("[data-people-default]");
   peopleField = peopleField ? peopleField.closest(".field") : null;
-  var PEOPLE_MISSING = "Say whether identifiable people appear: choose an answer for all " +
-    "photos here, or give each photo its own.";
+  var PEOPLE_MISSING = gettext("Say whether identifiable people appear: choose an answer for " +
+    "all photos here, or give each photo its own.");
 
   // Photos that would go without a people answer: none may be sent then.
   function unanswered() {
@@ -283,7 +295,7 @@
     if (missing.length) {
       fieldError(peopleField, PEOPLE_MISSING);
       missing.forEach(function (item) {
-        setState(item, "error", "Not uploaded yet: say whether identifiable people appear.");
+        setState(item, "error", gettext("Not uploaded yet: say whether identifiable people appear."));
       });
       (missing[0].people || peopleField).focus();
       return;
@@ -291,7 +303,7 @@
     fieldError(peopleField, "");
     if (ownWork && !ownWork.checked) {
       fieldError(ownWork.closest(".field"),
-        "You can only share photos you took yourself: tick the statement to confirm it.");
+        gettext("You can only share photos you took yourself: tick the statement to confirm it."));
       ownWork.focus();
       return;
     }

@@ -15,5 +15,7 @@ class Command(BaseCommand):
     help = "Run makemessages for the translated languages with the project's options."
 
     def handle(self, *args, **options):
-        call_command("makemessages", locale=list(LANGUAGES_TRANSLATED), no_location=True,
-                     ignore_patterns=list(MAKEMESSAGES_IGNORE), verbosity=options["verbosity"])
+        for domain in ("django", "djangojs"):
+            call_command("makemessages", locale=list(LANGUAGES_TRANSLATED), domain=domain,
+                         no_location=True, ignore_patterns=list(MAKEMESSAGES_IGNORE),
+                         verbosity=options["verbosity"])
