@@ -18,7 +18,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from photolib.accounts.language import override_for
 from photolib.accounts.models import User
 from photolib.catalog.models import Download
 from photolib.celery import enqueue
@@ -57,12 +60,15 @@ def use_digest_mail(*, owner_id: int, download_ids: list[str]) -> bool:
                 .select_related("photo").order_by("at"))
     if owner is None or not uses:
         return False
-    lines = [f"- {d.at:%Y-%m-%d}: “{d.photo.title}”, {USE_LABELS.get(d.use, d.use)}, "
-             f"“{d.campaign}”" for d in uses]
-    send_mail(
-        subject=f"The city used your photos {len(uses)} time{'s' if len(uses) != 1 else ''}",
-        message=(f"Hello {owner.display_name},\n\nSince the last message, the city used "
-                 "your photos:\n" + "\n".join(lines) + "\n\nSee every use on My photos: "
-                 f"{settings.SITE_URL}{reverse('photos:mine')}\n"),
-        from_email=None, recipient_list=[owner.email])
+    with override_for(owner):  # in the resident's language
+        lines = [f"- {d.at:%Y-%m-%d}: “{d.photo.title}”, {_(USE_LABELS.get(d.use, d.use))}, "
+                 f"“{d.campaign}”" for d in uses]
+        subject = ngettext("The city used your photos %(count)d time",
+                           "The city used your photos %(count)d times",
+                           len(uses)) % {"count": len(uses)}
+        message = _("Hello %(name)s,\n\nSince the last message, the city used your photos:\n"
+                    "%(lines)s\n\nSee every use on My photos: %(url)s\n") % {
+            "name": owner.display_name, "lines": "\n".join(lines),
+            "url": f"{settings.SITE_URL}{reverse('photos:mine')}"}
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[owner.email])
     return True

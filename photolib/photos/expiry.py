@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from photolib.accounts.language import override_for
 from photolib.accounts.models import User
 from photolib.celery import enqueue
 from photolib.consent.models import CommunityGroup
@@ -82,18 +83,20 @@ def expiry_reminder_mail(*, owner_id: int, photo_ids: list[str]) -> bool:
     photos = [p for p in renewable(owner) if p.pk in wanted]
     if not photos:
         return False
-    lines = [f"- “{p.title}” ({p.group.name}): licensed to the city until "
-             f"{p.rights_expire_at:%Y-%m-%d}" for p in photos]
-    send_mail(
-        subject=(f"{len(photos)} of your photos will stop being used soon"
-                 if len(photos) > 1 else f"Your photo “{photos[0].title}” will stop being "
-                                         "used soon"),
-        message=(f"Hello {owner.display_name},\n\nThe licence you gave the city ends soon for:"
-                 f"\n" + "\n".join(lines) + "\n\nIf you want the city to keep using them, "
-                 "renew by accepting the group's current agreement for these photos: "
-                 f"{settings.SITE_URL}{reverse('photos:renew')}\n\nIf you do nothing, the "
-                 "city starts no new use of them once the term ends.\n"),
-        from_email=None, recipient_list=[owner.email])
+    with override_for(owner):  # in the resident's language
+        lines = [_("- “%(title)s” (%(group)s): licensed to the city until %(date)s") % {
+            "title": p.title, "group": p.group.name, "date": f"{p.rights_expire_at:%Y-%m-%d}"}
+            for p in photos]
+        subject = (_("%(count)d of your photos will stop being used soon") % {
+            "count": len(photos)} if len(photos) > 1 else
+            _("Your photo “%(title)s” will stop being used soon") % {"title": photos[0].title})
+        message = _("Hello %(name)s,\n\nThe licence you gave the city ends soon for:\n"
+                    "%(lines)s\n\nIf you want the city to keep using them, renew by accepting "
+                    "the group's current agreement for these photos: %(url)s\n\nIf you do "
+                    "nothing, the city starts no new use of them once the term ends.\n") % {
+            "name": owner.display_name, "lines": "\n".join(lines),
+            "url": f"{settings.SITE_URL}{reverse('photos:renew')}"}
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[owner.email])
     return True
 
 
