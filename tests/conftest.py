@@ -105,6 +105,19 @@ def _rate_limits_reset() -> Iterator[None]:
     ratelimit.reset()
 
 
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """Each test starts and ends in the site's language: a request answered in German or
+    French (LocaleMiddleware activates it for the thread) must not carry over into the next
+    test's mail or labels."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # --- Storage: a private temporary folder per test, unless S3 is asked for ---
 
 
