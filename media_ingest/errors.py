@@ -4,6 +4,8 @@ Every refusal is an :class:`IngestError` subclass whose ``reason`` is a sentence
 read ("This file is too large ..."). ``detail`` carries the technical cause (e.g. the Pillow
 exception class and message) for logs and the ``inspect_photo`` command; it is never meant for
 residents. ``code`` is a stable machine-readable slug for the adapter (form error codes, metrics).
+``params`` holds the facts the reason states (sizes, limits, a frame number), so that an adapter
+can write the same refusal in the resident's own language.
 
 The Django adapter translates these once at the edge: a form error on upload, a ``failed``
 status with ``reason`` in the ingest task.
@@ -20,9 +22,11 @@ class IngestError(Exception):
     code: str = "ingest_error"
     default_reason: str = "This file could not be processed."
 
-    def __init__(self, reason: str | None = None, *, detail: str | None = None) -> None:
+    def __init__(self, reason: str | None = None, *, detail: str | None = None,
+                 params: dict | None = None) -> None:
         self.reason: str = reason or self.default_reason
         self.detail: str | None = detail
+        self.params: dict = dict(params or {})
         super().__init__(self.reason)
 
     def __str__(self) -> str:

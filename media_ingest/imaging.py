@@ -151,6 +151,7 @@ def pillow_guard(
             raise TooManyPixels(
                 "This image is far too large to process (it may be a decompression bomb).",
                 detail=f"DecompressionBombError: {exc}",
+                params={"bomb": True},
             ) from exc
         except Image.DecompressionBombWarning as exc:
             raise _PillowBombWarning(
@@ -159,7 +160,8 @@ def pillow_guard(
             ) from exc
         except MemoryError as exc:
             raise TooManyPixels(
-                "This image needs too much memory to process.", detail="MemoryError"
+                "This image needs too much memory to process.", detail="MemoryError",
+                params={"memory": True},
             ) from exc
         except ValueError as exc:
             if any(text in str(exc) for text in _BOMB_TEXT_MESSAGES):
@@ -167,6 +169,7 @@ def pillow_guard(
                     "This image contains embedded data that expands to an unsafe size "
                     "(a possible decompression bomb).",
                     detail=f"ValueError: {exc}",
+                    params={"bomb": True},
                 ) from exc
             raise _corrupt(exc) from exc
         except UnidentifiedImageError as exc:

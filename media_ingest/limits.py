@@ -59,6 +59,7 @@ def check_bytes(size: int, limits: Limits = DEFAULT_LIMITS) -> None:
             f"This file is too large ({_human_bytes(size)}). "
             f"The maximum is {_human_bytes(limits.max_bytes)}.",
             detail=f"{size} bytes > max_bytes={limits.max_bytes}",
+            params={"size": _human_bytes(size), "max": _human_bytes(limits.max_bytes)},
         )
 
 
@@ -71,6 +72,7 @@ def check_pixels(
         raise TooManyPixels(
             "This image declares an invalid size and cannot be processed.",
             detail=f"frame {frame}: {width}x{height}",
+            params={"invalid_size": True},
         )
     pixels = width * height
     if pixels > limits.max_pixels:
@@ -80,6 +82,8 @@ def check_pixels(
             f"({pixels / 1e6:.0f} megapixels). The maximum is "
             f"{limits.max_pixels / 1e6:.0f} megapixels.",
             detail=f"frame {frame}: {width}x{height}={pixels} > max_pixels={limits.max_pixels}",
+            params={"width": width, "height": height, "frame": frame + 1,
+                    "megapixels": round(pixels / 1e6), "max": round(limits.max_pixels / 1e6)},
         )
 
 
@@ -89,6 +93,7 @@ def too_many_frames(limits: Limits) -> TooManyPixels:
         f"This file contains too many pages or frames (more than {limits.max_frames}). "
         "Please upload a single photo.",
         detail=f"frames > max_frames={limits.max_frames}",
+        params={"max_frames": limits.max_frames},
     )
 
 
@@ -105,4 +110,6 @@ def check_decoded_bytes(
             f"{limits.max_decoded_bytes / MB:.0f} MB. Please upload a smaller export.",
             detail=f"frame {frame}: {width}x{height} needs {needed} bytes "
             f"> max_decoded_bytes={limits.max_decoded_bytes}",
+            params={"width": width, "height": height, "frame": frame + 1,
+                    "needed": round(needed / MB), "max": round(limits.max_decoded_bytes / MB)},
         )

@@ -87,7 +87,7 @@ def _unsupported(what: str | None, detail: str) -> UnsupportedFormat:
         )
     else:
         reason = f"This file is not a supported image. Accepted: {ACCEPTED_FORMATS_TEXT}."
-    return UnsupportedFormat(reason, detail=detail)
+    return UnsupportedFormat(reason, detail=detail, params={"what": what} if what else None)
 
 
 # Magic numbers of formats we recognise only to give a better refusal reason.
@@ -126,7 +126,9 @@ def sniff_bytes(head: bytes) -> SniffResult:
     """
     if not head:
         raise UnsupportedFormat(
-            f"This file is empty. Accepted: {ACCEPTED_FORMATS_TEXT}.", detail="empty file (0 bytes)"
+            f"This file is empty. Accepted: {ACCEPTED_FORMATS_TEXT}.",
+            detail="empty file (0 bytes)",
+            params={"empty": True},
         )
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
