@@ -117,3 +117,26 @@ def test_the_upload_scripts_catalog_speaks_the_pages_language(client):
     assert '"Ready to upload": "Bereit zum Hochladen"' in german
     french = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert '"Ready to upload": "Pr\\u00eate \\u00e0 t\\u00e9l\\u00e9verser"' in french
+
+
+def test_admin_labels_and_model_names_are_translated():
+    """What the admin shows: model names, help texts, actions and choice labels (issue 16)."""
+    from photolib.catalog.models import Listing
+    from photolib.consent.admin import AgreementVersionAdmin
+    from photolib.consent.models import AgreementVersion, ConsentRecord
+    from photolib.photos.models import Photo
+
+    compile_catalogs([ROOT / "locale"])
+    with translation.override("de"):
+        assert str(Photo._meta.verbose_name_plural) == "Fotos"
+        assert str(ConsentRecord._meta.verbose_name) == "Einwilligungsnachweis"
+        assert str(AgreementVersion._meta.get_field("term_years").help_text) == (
+            "Jahre ab der Einwilligung; leer bedeutet unbefristet.")
+        assert str(AgreementVersionAdmin.publish.short_description) == (
+            "Ausgewählte Entwürfe veröffentlichen")
+        assert str(Listing.Reason.EXPIRED.label) == "die Laufzeit der Lizenz ist abgelaufen"
+    with translation.override("fr"):
+        assert str(AgreementVersion._meta.verbose_name_plural) == "versions de l’accord"
+        assert str(Listing.Reason.ERASED.label) == "le compte du photographe a été effacé"
+    with translation.override("en"):
+        assert str(Photo._meta.verbose_name_plural) == "photos"

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
 
 from photolib.accounts.models import User
 
@@ -30,9 +31,9 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("email_verified_at", "date_joined", "last_login")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Names", {"fields": ("display_name", "credit_name")}),
-        ("Roles", {"fields": ("is_active", "groups", "is_superuser", "user_permissions")}),
-        ("Dates", {"fields": ("email_verified_at", "date_joined", "last_login")}),
+        (_("Names"), {"fields": ("display_name", "credit_name")}),
+        (_("Roles"), {"fields": ("is_active", "groups", "is_superuser", "user_permissions")}),
+        (_("Dates"), {"fields": ("email_verified_at", "date_joined", "last_login")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",),
@@ -40,11 +41,11 @@ class UserAdmin(DjangoUserAdmin):
     )
     filter_horizontal = ("groups", "user_permissions")
 
-    @admin.display(boolean=True, description="verified")
+    @admin.display(boolean=True, description=_("verified"))
     def verified(self, obj: User) -> bool:
         return obj.is_verified
 
-    @admin.display(description="roles")
+    @admin.display(description=_("roles"))
     def role_names(self, obj: User) -> str:
         return ", ".join(g.name for g in obj.groups.all())
 

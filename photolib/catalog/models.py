@@ -72,12 +72,14 @@ class Synonym(models.Model):
     them finds photos described with any other ("town hall", "city hall", "Rathaus").
     A term may be several words (matched as a phrase)."""
 
-    terms = models.TextField(help_text="The terms, separated by commas: town hall, city hall, "
-                                       "Rathaus")
+    terms = models.TextField(help_text=_("The terms, separated by commas: town hall, city hall, "
+                                       "Rathaus"))
     note = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("synonym group")
+        verbose_name_plural = _("synonym groups")
         ordering = ["terms"]
 
     def __str__(self) -> str:
@@ -113,6 +115,8 @@ class Collection(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("collection")
+        verbose_name_plural = _("collections")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -140,7 +144,7 @@ class CollectionEvent(models.Model):
     photo_key = models.UUIDField(null=True, blank=True)
     subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+",
-                                help_text="The colleague shared with or unshared.")
+                                help_text=_("The colleague shared with or unshared."))
     detail = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -158,8 +162,8 @@ class CollectionItem(models.Model):
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
     photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
-    photo_key = models.UUIDField(db_index=True, help_text="The photo's id, kept after it is "
-                                                          "deleted.")
+    photo_key = models.UUIDField(db_index=True, help_text=_("The photo's id, kept after it is "
+                                                          "deleted."))
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -197,12 +201,14 @@ class Download(models.Model):
                                    related_name="downloads")
     at = models.DateTimeField(default=timezone.now, db_index=True)
     file_key = models.CharField(max_length=512, blank=True,
-                                help_text="The copy handed out, in the downloads storage.")
+                                help_text=_("The copy handed out, in the downloads storage."))
     owner_told_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the photo's owner was told of this use (the "
-                                         "first-use mail or the weekly digest).")
+        null=True, blank=True, help_text=_("When the photo's owner was told of this use (the "
+                                         "first-use mail or the weekly digest)."))
 
     class Meta:
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
         ordering = ["-at"]
 
     def __str__(self) -> str:
@@ -217,30 +223,32 @@ class Listing(models.Model):
     what the recall notices hang from. It never decides whether a photo may be used."""
 
     class Reason(models.TextChoices):
-        WITHDRAWN = "withdrawn", "withdrawn by the photographer"
-        DELETED = "deleted", "deleted by the photographer"
-        GROUP_WITHDRAWN = "group_withdrawn", (
+        WITHDRAWN = "withdrawn", _("withdrawn by the photographer")
+        DELETED = "deleted", _("deleted by the photographer")
+        GROUP_WITHDRAWN = "group_withdrawn", _(
             "the photographer withdrew their consent for the group")
-        TAKEN_DOWN = "taken_down", "taken down by the library's reviewers"
-        EXPIRED = "expired", "the licence term ended"
-        ERASED = "erased", "the photographer's account was erased"
-        OTHER = "other", "it no longer meets the library's conditions"
+        TAKEN_DOWN = "taken_down", _("taken down by the library's reviewers")
+        EXPIRED = "expired", _("the licence term ended")
+        ERASED = "erased", _("the photographer's account was erased")
+        OTHER = "other", _("it no longer meets the library's conditions")
 
     photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="listings")
-    photo_key = models.UUIDField(db_index=True, help_text="The photo's id, kept after it is "
-                                                          "deleted.")
+    photo_key = models.UUIDField(db_index=True, help_text=_("The photo's id, kept after it is "
+                                                          "deleted."))
     title = models.CharField(max_length=200, blank=True,
-                             help_text="The title marketing saw (empty once erased).")
+                             help_text=_("The title marketing saw (empty once erased)."))
     listed_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True, db_index=True,
-                                    help_text="When the scan saw it leave the catalog.")
+                                    help_text=_("When the scan saw it leave the catalog."))
     reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
     rights_ended_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the rights ended: the withdrawal, takedown, "
-                                         "erasure or end of term.")
+        null=True, blank=True, help_text=_("When the rights ended: the withdrawal, takedown, "
+                                         "erasure or end of term."))
 
     class Meta:
+        verbose_name = _("catalog listing")
+        verbose_name_plural = _("catalog listings")
         ordering = ["-listed_at"]
         constraints = [models.UniqueConstraint(
             fields=["photo_key"], condition=models.Q(ended_at__isnull=True),
@@ -264,13 +272,15 @@ class RecallNotice(models.Model):
                              related_name="recall_notices")
     created_at = models.DateTimeField(default=timezone.now)
     downloads = models.JSONField(
-        default=list, help_text="Their downloads of it when told: at, use, campaign, rendition.")
+        default=list, help_text=_("Their downloads of it when told: at, use, campaign, rendition."))
     collections = models.JSONField(default=list,
-                                   help_text="Names of their collections that held it.")
+                                   help_text=_("Names of their collections that held it."))
     mailed_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("recall notice")
+        verbose_name_plural = _("recall notices")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["listing", "user"],
                                                name="recall_notice_once_per_user")]

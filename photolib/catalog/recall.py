@@ -33,7 +33,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from photolib.accounts.language import override_for
 from photolib.accounts.models import User
 from photolib.catalog.models import CollectionItem, Download, Listing, RecallNotice
 from photolib.celery import enqueue
@@ -57,35 +60,36 @@ _REASONS = {
 # What a recall means, by reason (the agreement: a withdrawal or the end of the term stops
 # new uses; uses already published may stay; a takedown asks for removal).
 MEANING = {
-    Listing.Reason.WITHDRAWN: (
+    Listing.Reason.WITHDRAWN: gettext_lazy(
         "Under the agreement it was shared under, no new use may start: do not publish it "
         "anywhere new and do not reuse the files you downloaded. Uses already published "
         "before the withdrawal (for example printed brochures) may remain."),
-    Listing.Reason.DELETED: (
+    Listing.Reason.DELETED: gettext_lazy(
         "No new use may start: do not publish it anywhere new and do not reuse the files "
         "you downloaded. Uses already published may remain, as its agreement says."),
-    Listing.Reason.GROUP_WITHDRAWN: (
+    Listing.Reason.GROUP_WITHDRAWN: gettext_lazy(
         "The photographer withdrew their consent for the group: under the agreement no new "
         "use of their photos may start. Uses already published before the withdrawal may "
         "remain."),
-    Listing.Reason.ERASED: (
+    Listing.Reason.ERASED: gettext_lazy(
         "The photographer asked for their account to be erased, which withdraws their "
         "consent: no new use may start. Uses already published may remain, as the agreement "
         "says."),
-    Listing.Reason.TAKEN_DOWN: (
+    Listing.Reason.TAKEN_DOWN: gettext_lazy(
         "The library's reviewers took it down: remove it wherever you can (web pages, social "
         "media, material not yet printed) and delete the files you downloaded."),
-    Listing.Reason.EXPIRED: (
+    Listing.Reason.EXPIRED: gettext_lazy(
         "The licence term it was shared under has ended: no new use may start. Uses "
         "published during the term may remain, as the agreement says."),
-    Listing.Reason.OTHER: (
+    Listing.Reason.OTHER: gettext_lazy(
         "It no longer meets the library's conditions for use: do not start any new use of it "
         "until it is back in the catalog."),
 }
 
 
 def meaning(reason: str) -> str:
-    return MEANING.get(reason, MEANING[Listing.Reason.OTHER])
+    """What a recall for ``reason`` means, in the active language."""
+    return str(MEANING.get(reason, MEANING[Listing.Reason.OTHER]))
 
 
 # --- listings ----------------------------------------------------------------
@@ -281,25 +285,39 @@ def _rendition_label(code: str) -> str:
 
 def notice_subject(notice: RecallNotice) -> str:
     listing = notice.listing
-    name = f"“{listing.title}”" if listing.title else "A photo you hold"
-    return f"{name} can no longer be used: {listing.get_reason_display()}"
+    reason = listing.get_reason_display()
+    if listing.title:
+        return _("“%(title)s” can no longer be used: %(reason)s") % {
+            "title": listing.title, "reason": reason}
+    return _("A photo you hold can no longer be used: %(reason)s") % {"reason": reason}
 
 
 def notice_lines(notice: RecallNotice) -> list[str]:
     """The notice's text, as the page and the mail give it."""
     listing = notice.listing
-    name = f"“{listing.title}”" if listing.title else "a photo"
-    lines = [f"The photo {name} (id {listing.photo_key}) left the city's photo library on "
-             f"{listing.ended_at:%Y-%m-%d}: {listing.get_reason_display()}, since "
-             f"{listing.rights_ended_at:%Y-%m-%d %H:%M} UTC.", ""]
+    facts = {"id": listing.photo_key, "ended": f"{listing.ended_at:%Y-%m-%d}",
+             "reason": listing.get_reason_display(),
+             "since": f"{listing.rights_ended_at:%Y-%m-%d %H:%M}"}
+    if listing.title:
+        first = _("The photo “%(title)s” (id %(id)s) left the city's photo library on "
+                  "%(ended)s: %(reason)s, since %(since)s UTC.") % {**facts,
+                                                                     "title": listing.title}
+    else:
+        first = _("A photo (id %(id)s) left the city's photo library on %(ended)s: "
+                  "%(reason)s, since %(since)s UTC.") % facts
+    lines = [first, ""]
     if notice.downloads:
-        lines.append("Your downloads of it:")
-        lines += [f"- {d['at'][:10]}: {d['use_label']}, campaign “{d['campaign']}” "
-                  f"({_rendition_label(d['rendition'])})" for d in notice.downloads]
+        lines.append(_("Your downloads of it:"))
+        # The use is named in the reader's language; the stored label is the fallback
+        # for a use the site no longer knows.
+        lines += ["- " + _("%(date)s: %(use)s, campaign “%(campaign)s” (%(rendition)s)") % {
+            "date": d["at"][:10], "use": str(USE_LABELS.get(d["use"], d["use_label"])),
+            "campaign": d["campaign"], "rendition": _rendition_label(d["rendition"])}
+            for d in notice.downloads]
     if notice.collections:
-        lines.append("Your collections that hold it: "
-                     + ", ".join(f"“{c}”" for c in notice.collections) + ".")
-    lines += ["", "What this means: " + meaning(listing.reason)]
+        lines.append(_("Your collections that hold it: %(names)s.") % {
+            "names": ", ".join(f"“{c}”" for c in notice.collections)})
+    lines += ["", _("What this means: %(meaning)s") % {"meaning": meaning(listing.reason)}]
     return lines
 
 
@@ -311,10 +329,13 @@ def recall_mail(*, notice_id: int) -> bool:
                   .select_related("listing", "user").filter(pk=notice_id).first())
         if notice is None or notice.mailed_at is not None or not notice.user.is_active:
             return False
-        body = [f"Hello {notice.user.display_name},", ""] + notice_lines(notice) + [
-            "", "Please acknowledge this notice on the Notices page: "
-                f"{settings.SITE_URL}{reverse('catalog:notices')}"]
-        send_mail(subject=notice_subject(notice), message="\n".join(body) + "\n",
+        with override_for(notice.user):  # in the officer's language, whoever runs the task
+            body = [_("Hello %(name)s,") % {"name": notice.user.display_name}, ""]
+            body += notice_lines(notice) + ["", _(
+                "Please acknowledge this notice on the Notices page: %(url)s") % {
+                "url": f"{settings.SITE_URL}{reverse('catalog:notices')}"}]
+            subject = notice_subject(notice)
+        send_mail(subject=subject, message="\n".join(body) + "\n",
                   from_email=None, recipient_list=[notice.user.email])
         notice.mailed_at = timezone.now()
         notice.save(update_fields=["mailed_at"])

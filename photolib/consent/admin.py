@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from photolib import languages
 from photolib.admin import ReadOnlyAdmin
@@ -26,10 +28,10 @@ class CommunityGroupAdmin(admin.ModelAdmin):
         if change and "search_language" in form.changed_data:
             enqueue(languages.REINDEX_GROUP_TASK, obj.pk)
 
-    @admin.display(description="current agreement")
+    @admin.display(description=_("current agreement"))
     def current(self, obj: CommunityGroup) -> str:
         version = obj.current_version()
-        return f"v{version.number}" if version else "none published"
+        return f"v{version.number}" if version else gettext("none published")
 
 
 @admin.register(AgreementVersion)
@@ -42,9 +44,9 @@ class AgreementVersionAdmin(admin.ModelAdmin):
     readonly_fields = ("number", "published_at", "published_by", "text_sha256", "created_by",
                        "created_at")
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state(self, obj: AgreementVersion) -> str:
-        return "published" if obj.is_published else "draft"
+        return gettext("published") if obj.is_published else gettext("draft")
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is not None and obj.is_published:
@@ -61,7 +63,7 @@ class AgreementVersionAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Publish the selected drafts", permissions=["change"])
+    @admin.action(description=_("Publish the selected drafts"), permissions=["change"])
     def publish(self, request, queryset) -> None:
         for version in queryset.order_by("created_at"):
             try:
@@ -69,8 +71,9 @@ class AgreementVersionAdmin(admin.ModelAdmin):
             except (errors.AgreementImmutable, ValueError) as exc:
                 self.message_user(request, f"{version}: {exc}", messages.ERROR)
             else:
-                self.message_user(request, f"Published {published} (SHA-256 "
-                                           f"{published.text_sha256[:12]}…).", messages.SUCCESS)
+                self.message_user(request, gettext("Published %(version)s (SHA-256 %(hash)s…).")
+                                  % {"version": published, "hash": published.text_sha256[:12]},
+                                  messages.SUCCESS)
 
 
 @admin.register(ConsentRecord)
@@ -83,10 +86,10 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
     search_fields = ("evidence__email", "id", "record_hash")
     date_hierarchy = "created_at"
 
-    @admin.display(description="version")
+    @admin.display(description=_("version"))
     def version_number(self, obj: ConsentRecord):
         return obj.agreement_version.number
 
-    @admin.display(description="hash")
+    @admin.display(description=_("hash"))
     def short_hash(self, obj: ConsentRecord) -> str:
         return format_html('<code title="{}">{}…</code>', obj.record_hash, obj.record_hash[:12])

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from photolib import languages
@@ -90,13 +91,14 @@ class CommunityGroup(models.Model):
     description = models.TextField(blank=True)
     search_language = models.CharField(
         max_length=20, blank=True, choices=languages.CHOICES,
-        help_text="The language the group's photos are described in, for search (stems and "
-                  "stop words). Empty: the site's language.")
+        help_text=_("The language the group's photos are described in, for search (stems and "
+                  "stop words). Empty: the site's language."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name_plural = _("community groups")
         ordering = ["name"]
-        verbose_name = "community group"
+        verbose_name = _("community group")
 
     def __str__(self) -> str:
         return self.name
@@ -141,29 +143,29 @@ class AgreementVersion(models.Model):
 
     group = models.ForeignKey(CommunityGroup, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(
-        null=True, blank=True, editable=False, help_text="Given at publication: 1, 2, 3…"
+        null=True, blank=True, editable=False, help_text=_("Given at publication: 1, 2, 3…")
     )
     title = models.CharField(max_length=200, default="Photo reuse agreement")
-    text = models.TextField(help_text="The full agreement residents read and accept.")
+    text = models.TextField(help_text=_("The full agreement residents read and accept."))
     statements = models.JSONField(
         default=default_statements,
-        help_text="Statements the resident affirms one by one, each with its own checkbox.",
+        help_text=_("Statements the resident affirms one by one, each with its own checkbox."),
     )
-    permitted_uses = models.JSONField(default=list, help_text="Codes from the fixed vocabulary.")
+    permitted_uses = models.JSONField(default=list, help_text=_("Codes from the fixed vocabulary."))
     credit_required = models.BooleanField(default=True)
     credit_format = models.CharField(
         max_length=CREDIT_FORMAT_MAX_LENGTH, default=DEFAULT_CREDIT_FORMAT,
         validators=[validate_credit_format],
-        help_text="How photos are credited: {credit_name} and {group} are filled in.")
+        help_text=_("How photos are credited: {credit_name} and {group} are filled in."))
     term_years = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Years from the grant; empty means perpetual."
+        null=True, blank=True, help_text=_("Years from the grant; empty means perpetual.")
     )
     non_exclusive = models.BooleanField(default=True, editable=False)
     compensation = models.CharField(max_length=40, default="none", editable=False)
     minimum_age = models.PositiveSmallIntegerField(default=16)
     release_required_for_people = models.BooleanField(
         default=False,
-        help_text="A signed release must be attached when identifiable people appear.",
+        help_text=_("A signed release must be attached when identifiable people appear."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -176,6 +178,8 @@ class AgreementVersion(models.Model):
     objects = AgreementVersionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("agreement version")
+        verbose_name_plural = _("agreement versions")
         ordering = ["group", "-number", "-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["group", "number"], name="agreement_number_unique"),
@@ -297,29 +301,32 @@ class ConsentRecord(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                              related_name="consent_records")
     personal_commitment = models.CharField(
-        max_length=64, help_text="Salted SHA-256 of the personal data in its evidence row.")
+        max_length=64, help_text=_("Salted SHA-256 of the personal data in its evidence row."))
     group = models.ForeignKey(CommunityGroup, on_delete=models.PROTECT, related_name="records")
     agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT,
                                           related_name="records")
     agreement_text_sha256 = models.CharField(max_length=64)
     action = models.CharField(max_length=16, choices=Action.choices)
-    statements = models.JSONField(help_text="The exact statements affirmed (empty on withdrawal).")
+    statements = models.JSONField(
+        help_text=_("The exact statements affirmed (empty on withdrawal)."))
     photo_id = models.UUIDField(null=True, blank=True,
-                                help_text="The photo withdrawn (WITHDRAW_PHOTO only).")
+                                help_text=_("The photo withdrawn (WITHDRAW_PHOTO only)."))
     photo_title = models.CharField(max_length=200, blank=True,
-                                   help_text="Its title then (WITHDRAW_PHOTO only).")
+                                   help_text=_("Its title then (WITHDRAW_PHOTO only)."))
     created_at = models.DateTimeField()
     collection_method = models.CharField(max_length=200, choices=CollectionMethod.choices)
     reconciles = models.JSONField(
         null=True, blank=True,
-        help_text="RECONCILED records only: the lost record this re-records, as the evidence "
-                  "store holds it (record_id, sequence, record_hash, created_at).")
+        help_text=_("RECONCILED records only: the lost record this re-records, as the evidence "
+                  "store holds it (record_id, sequence, record_hash, created_at)."))
     prev_hash = models.CharField(max_length=64, unique=True)
     record_hash = models.CharField(max_length=64, unique=True)
 
     objects = ConsentRecordQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
         ordering = ["sequence"]
         indexes = [models.Index(fields=["user", "group", "-sequence"], name="consent_member_idx")]
         constraints = [
@@ -473,8 +480,8 @@ class ConsentEvidence(models.Model):
     objects = ConsentEvidenceQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "consent evidence"
-        verbose_name_plural = "consent evidence"
+        verbose_name = _("consent evidence")
+        verbose_name_plural = _("consent evidence")
 
     def __str__(self) -> str:
         return f"evidence of record {self.record_id}"

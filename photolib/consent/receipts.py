@@ -205,7 +205,7 @@ def receipt_verify(*, token: str) -> ReceiptCheck:
     than the receipt itself, so any visitor may see them.
     """
     try:
-        _, payload = signing.verify_compact(token)
+        _header, payload = signing.verify_compact(token)
     except signing.Malformed as exc:
         return ReceiptCheck(False, "malformed", str(exc))
     except signing.UnknownKey as exc:
@@ -216,13 +216,14 @@ def receipt_verify(*, token: str) -> ReceiptCheck:
     try:
         record_id = uuid.UUID(str(raw_id))
     except ValueError:
-        return ReceiptCheck(False, "malformed", "the signature holds, but it names no consent "
-                                                "receipt id")
+        return ReceiptCheck(False, "malformed", _("the signature holds, but it names no "
+                                                  "consent receipt id"))
     record = (ConsentRecord.objects.select_related("group", "agreement_version", "evidence")
               .filter(pk=record_id).first())
     if record is None:
         return ReceiptCheck(False, "unknown_record",
-                            f"the city signed it, but the ledger has no record {record_id}")
+                            _("the city signed it, but the ledger has no record %(id)s")
+                            % {"id": record_id})
     facts = {
         "record_id": str(record.id),
         "group": record.group.name,
@@ -243,10 +244,12 @@ def receipt_verify(*, token: str) -> ReceiptCheck:
     stated = extensions.get("recordHash")
     if stated != record.record_hash:
         return ReceiptCheck(False, "record_differs",
-                            f"the city signed it, but ledger record #{record.sequence} no "
-                            "longer has the hash the receipt states", facts)
-    return ReceiptCheck(True, "valid", f"signed by {settings.CONTROLLER_NAME} and matching "
-                                       f"ledger record #{record.sequence}", facts)
+                            _("the city signed it, but ledger record #%(sequence)s no "
+                              "longer has the hash the receipt states")
+                            % {"sequence": record.sequence}, facts)
+    return ReceiptCheck(True, "valid", _("signed by %(controller)s and matching ledger record "
+                                         "#%(sequence)s") % {
+        "controller": settings.CONTROLLER_NAME, "sequence": record.sequence}, facts)
 
 
 def receipt_context(record: ConsentRecord) -> dict[str, Any]:

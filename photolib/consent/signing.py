@@ -22,6 +22,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils.translation import gettext as _
 from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError, SecurityWarning
 from joserfc.jwk import OKPKey
@@ -127,32 +128,33 @@ def verify_compact(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     token = token.strip()
     parts = token.split(".")
     if len(parts) != 3 or not all(parts[:2]):
-        raise Malformed("this is not a signed receipt: a JWS has three parts separated by "
-                        "dots")
+        raise Malformed(_("this is not a signed receipt: a JWS has three parts separated "
+                          "by dots"))
     key = city_key()
     try:
         unverified = jws.extract_compact(token.encode("ascii"))
         header = unverified.headers()
     except (JoseError, ValueError, UnicodeError) as exc:
-        raise Malformed(f"this is not a signed receipt: its header cannot be read ({exc})"
-                        ) from exc
+        raise Malformed(_("this is not a signed receipt: its header cannot be read "
+                          "(%(detail)s)") % {"detail": exc}) from exc
     if header.get("alg") != ALGORITHM:
-        raise Malformed(f"it is signed with {header.get('alg')!r}; the city signs with "
-                        f"{ALGORITHM}")
+        raise Malformed(_("it is signed with %(alg)s; the city signs with %(ours)s") % {
+            "alg": repr(header.get("alg")), "ours": ALGORITHM})
     if header.get("kid") != key.kid:
-        raise UnknownKey(f"it was signed by another key (kid {header.get('kid')!r}), not the "
-                         f"city's key {key.kid}")
+        raise UnknownKey(_("it was signed by another key (kid %(kid)s), not the city's "
+                           "key %(ours)s") % {"kid": repr(header.get("kid")), "ours": key.kid})
     try:
         verified = jws.deserialize_compact(token, key.jwk, algorithms=[ALGORITHM])
     except BadSignatureError as exc:
-        raise BadSignature("the signature does not match its content: the receipt was "
-                           "changed after the city signed it") from exc
+        raise BadSignature(_("the signature does not match its content: the receipt was "
+                             "changed after the city signed it")) from exc
     except (JoseError, ValueError) as exc:
-        raise Malformed(f"this is not a signed receipt ({exc})") from exc
+        raise Malformed(_("this is not a signed receipt (%(detail)s)") % {"detail": exc}
+                        ) from exc
     try:
         payload = json.loads(verified.payload)
     except (ValueError, UnicodeError) as exc:
-        raise Malformed("the signature holds, but its content is not JSON") from exc
+        raise Malformed(_("the signature holds, but its content is not JSON")) from exc
     if not isinstance(payload, dict):
-        raise Malformed("the signature holds, but its content is not a JSON object")
+        raise Malformed(_("the signature holds, but its content is not a JSON object"))
     return header, payload

@@ -202,6 +202,11 @@ def _api_answer(status: int, valid: bool, code: str, reason: str, record=None) -
                         status=status)
 
 
+def _too_large() -> str:
+    return _("a signed receipt is at most %(size)d KB") % {
+        "size": receipts.MAX_RECEIPT_BYTES // 1024}
+
+
 @csrf_exempt  # a public, anonymous check that changes nothing
 @require_POST
 def verify_receipt_api(request: HttpRequest) -> JsonResponse:
@@ -216,8 +221,7 @@ def verify_receipt_api(request: HttpRequest) -> JsonResponse:
     except ValueError:
         length = 0
     if length > 4 * receipts.MAX_RECEIPT_BYTES:
-        return _api_answer(413, False, "too_large", f"a signed receipt is at most "
-                                                    f"{receipts.MAX_RECEIPT_BYTES // 1024} KB")
+        return _api_answer(413, False, "too_large", _too_large())
     if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         form = VerifyReceiptForm(request.POST, request.FILES)
         if not form.is_valid():
@@ -226,17 +230,16 @@ def verify_receipt_api(request: HttpRequest) -> JsonResponse:
     else:
         body = request.body
         if len(body) > receipts.MAX_RECEIPT_BYTES:
-            return _api_answer(413, False, "too_large", "a signed receipt is at most "
-                                                        f"{receipts.MAX_RECEIPT_BYTES // 1024} KB")
+            return _api_answer(413, False, "too_large", _too_large())
         try:
             text = body.decode("utf-8").strip()
             token = json.loads(text).get("receipt", "") if request.content_type == \
                 "application/json" else text
         except (UnicodeDecodeError, ValueError, AttributeError):
-            return _api_answer(400, False, "unreadable", "send the receipt as the request "
-                                                         "body, or as JSON {\"receipt\": …}")
+            return _api_answer(400, False, "unreadable", _(
+                "send the receipt as the request body, or as JSON {\"receipt\": …}"))
         if not isinstance(token, str) or not token.strip():
-            return _api_answer(400, False, "empty", "no receipt was sent")
+            return _api_answer(400, False, "empty", _("no receipt was sent"))
     check = receipts.receipt_verify(token=token)
     return _api_answer(400 if check.code == "malformed" else 200, check.valid, check.code,
                        check.reason, check.facts)

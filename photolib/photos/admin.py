@@ -7,6 +7,8 @@ and the review pages do that, with their checks and audit rows.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from photolib.photos import errors, moderation
 from photolib.photos.models import ModerationEvent, Photo, PhotoAttestation, Rendition, Tag
@@ -52,18 +54,18 @@ class PhotoAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("id", "title", "description", "tags", "place_name", "owner",
                            "group", "status", "status_reason")}),
-        ("Rights", {"fields": ("consent_record", "agreement_version", "rights_expire_at")}),
-        ("Original", {"fields": ("original_name", "original_key", "original_size", "mime_type",
+        (_("Rights"), {"fields": ("consent_record", "agreement_version", "rights_expire_at")}),
+        (_("Original"), {"fields": ("original_name", "original_key", "original_size", "mime_type",
                                  "format", "sha256", "phash", "width", "height")}),
-        ("Camera", {"fields": ("taken_at", "taken_at_offset", "camera_make", "camera_model",
+        (_("Camera"), {"fields": ("taken_at", "taken_at_offset", "camera_make", "camera_model",
                                "lens", "focal_length", "aperture", "exposure_time", "iso",
                                "orientation", "software", "artist", "copyright")}),
-        ("Location (exact: reviewers only)", {"fields": (
+        (_("Location (exact: reviewers only)"), {"fields": (
             "gps_latitude", "gps_longitude", "gps_altitude", "coarse_latitude",
             "coarse_longitude")}),
-        ("Ingest", {"fields": ("duplicate_of", "near_duplicates", "metadata_warnings",
+        (_("Ingest"), {"fields": ("duplicate_of", "near_duplicates", "metadata_warnings",
                                "exif_raw", "uploaded_at", "processed_at", "ingest_attempts")}),
-        ("Review", {"fields": ("reviewed_at", "reviewed_by", "withdrawn_at", "taken_down_at",
+        (_("Review"), {"fields": ("reviewed_at", "reviewed_by", "withdrawn_at", "taken_down_at",
                                "takedown_reason")}),
     )
 
@@ -76,7 +78,7 @@ class PhotoAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Retry processing of the selected failed photos")
+    @admin.action(description=_("Retry processing of the selected failed photos"))
     def retry_ingest(self, request, queryset) -> None:
         done = 0
         for photo in queryset.filter(status=Photo.Status.FAILED):
@@ -86,7 +88,9 @@ class PhotoAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{photo}: {exc}", messages.ERROR)
             else:
                 done += 1
-        self.message_user(request, f"{done} photo(s) sent to processing again.")
+        self.message_user(request, ngettext("%(n)d photo sent to processing again.",
+                                            "%(n)d photos sent to processing again.",
+                                            done) % {"n": done})
 
 
 @admin.register(ModerationEvent)

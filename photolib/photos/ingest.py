@@ -22,9 +22,11 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import media_ingest
 from media_ingest import IngestError, IngestResult, RenditionSpec
+from photolib.accounts.language import override_for
 from photolib.accounts.models import User
 from photolib.celery import enqueue
 from photolib.photos import errors
@@ -39,6 +41,7 @@ from photolib.photos.keys import (
 )
 from photolib.photos.models import Photo, Rendition
 from photolib.photos.pipeline import process_original
+from photolib.photos.refusals import refusal_text
 from photolib.photos.selectors import stuck_in_processing
 from photolib.photos.signals import announce, photo_facts_changed
 from photolib.photos.uploads import enqueue_ingest_on_commit
@@ -80,8 +83,10 @@ def _claim(photo_id: uuid.UUID | str) -> Photo | None:
         if photo is None or photo.status != Photo.Status.PROCESSING:
             return None
         if photo.ingest_attempts >= _max_attempts():
-            _set_failed(photo, f"Processing did not finish after {photo.ingest_attempts} "
-                               "attempts. A reviewer can retry it.")
+            with override_for(photo.owner):
+                reason = _("Processing did not finish after %(n)d attempts. A reviewer can "
+                           "retry it.") % {"n": photo.ingest_attempts}
+            _set_failed(photo, reason)
             return None
         photo.ingest_attempts += 1
         photo.save(update_fields=["ingest_attempts"])
@@ -141,12 +146,14 @@ def photo_ingest(*, photo_id: uuid.UUID | str) -> Photo | None:
         # The thumbnail is still rendered when nothing is missing: it gives the hash.
         result = process_original(photo, wanted or [THUMB])
     except errors.OriginalMissing:
-        return photo_ingest_failed(
-            photo_id=photo.id,
-            reason="The original file is missing from storage, so the photo cannot be "
-                   "processed. Please delete it and upload it again.")
+        with override_for(photo.owner):  # kept on the photo, read by its owner
+            reason = _("The original file is missing from storage, so the photo cannot be "
+                       "processed. Please delete it and upload it again.")
+        return photo_ingest_failed(photo_id=photo.id, reason=reason)
     except IngestError as exc:
-        return _reject(photo.id, exc.reason, detail=exc.detail)
+        with override_for(photo.owner):
+            reason = refusal_text(exc)
+        return _reject(photo.id, reason, detail=f"{exc.reason} ({exc.detail})")
 
     with transaction.atomic():
         photo = Photo.objects.select_for_update().filter(pk=photo.id).first()
@@ -158,8 +165,10 @@ def photo_ingest(*, photo_id: uuid.UUID | str) -> Photo | None:
                 .exclude(pk=photo.pk).exclude(status=Photo.Status.REJECTED)
                 .order_by("uploaded_at").first())
         if mine is not None:
-            return _reject_locked(photo, f"You already uploaded this photo (“{mine.title}”).",
-                                  sha256=result.sha256)
+            with override_for(photo.owner):
+                reason = _("You already uploaded this photo (“%(title)s”).") % {
+                    "title": mine.title}
+            return _reject_locked(photo, reason, sha256=result.sha256)
         _save_renditions(photo, result, wanted)
         changed = _apply_facts(photo, result)
         photo.duplicate_of = (Photo.objects.filter(sha256=result.sha256)

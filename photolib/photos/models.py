@@ -29,6 +29,8 @@ class Tag(models.Model):
     name = models.CharField(max_length=60, unique=True)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -111,18 +113,19 @@ class Photo(models.Model):
     group = models.ForeignKey(CommunityGroup, on_delete=models.PROTECT, related_name="photos")
     consent_record = models.ForeignKey(
         ConsentRecord, on_delete=models.PROTECT, related_name="photos",
-        help_text="The GRANT in force when the photo was uploaded.")
+        help_text=_("The GRANT in force when the photo was uploaded."))
     agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT,
                                           related_name="photos")
     rights_expire_at = models.DateTimeField(
-        null=True, blank=True, help_text="Grant time plus the agreement's term; empty: perpetual.")
+        null=True, blank=True,
+        help_text=_("Grant time plus the agreement's term; empty: perpetual."))
     expiry_reminded_for = models.DateTimeField(
         null=True, blank=True, editable=False,
-        help_text="The end of term the owner was last reminded of (one reminder per term).")
+        help_text=_("The end of term the owner was last reminded of (one reminder per term)."))
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING,
                               db_index=True)
-    status_reason = models.TextField(blank=True, help_text="Why it was rejected or failed.")
+    status_reason = models.TextField(blank=True, help_text=_("Why it was rejected or failed."))
 
     # What the resident says about it.
     title = models.CharField(max_length=200)
@@ -130,13 +133,13 @@ class Photo(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="photos")
     place_name = models.CharField(max_length=200, blank=True)
     hide_location = models.BooleanField(
-        default=False, help_text="The owner hides where it was taken from marketing: no place "
+        default=False, help_text=_("The owner hides where it was taken from marketing: no place "
                                  "name and no position in the catalog (reviewers still see "
-                                 "them).")
+                                 "them)."))
 
     # The original file.
-    original_name = models.CharField(max_length=255, help_text="The file's name, for display.")
-    original_key = models.CharField(max_length=512, help_text="Name in the originals storage.")
+    original_name = models.CharField(max_length=255, help_text=_("The file's name, for display."))
+    original_key = models.CharField(max_length=512, help_text=_("Name in the originals storage."))
     original_size = models.PositiveBigIntegerField(default=0)
     mime_type = models.CharField(max_length=40, blank=True)
     format = models.CharField(max_length=10, blank=True)
@@ -185,12 +188,14 @@ class Photo(models.Model):
     takedown_reason = models.TextField(blank=True)
     legal_hold_until = models.DateTimeField(
         null=True, blank=True, db_index=True,
-        help_text="Deleted by its owner (or their erasure) after the city used it: kept, "
-                  "withdrawn, only until then for legal defence, then deleted.")
+        help_text=_("Deleted by its owner (or their erasure) after the city used it: kept, "
+                  "withdrawn, only until then for legal defence, then deleted."))
 
     objects = PhotoQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
         ordering = ["-uploaded_at"]
         indexes = [models.Index(fields=["owner", "-uploaded_at"], name="photo_owner_idx"),
                    models.Index(fields=["status", "uploaded_at"], name="photo_status_idx")]
@@ -252,12 +257,12 @@ class PhotoAttestation(models.Model):
     photo = models.OneToOneField(Photo, on_delete=models.PROTECT, related_name="attestation")
     consent_record = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT,
                                        related_name="attestations")
-    own_work = models.BooleanField(help_text="I took this photo and own its copyright.")
+    own_work = models.BooleanField(help_text=_("I took this photo and own its copyright."))
     people = models.CharField(max_length=12, choices=People.choices)
     release_key = models.CharField(max_length=512, blank=True,
-                                   help_text="Name of the signed release in originals storage.")
+                                   help_text=_("Name of the signed release in originals storage."))
     release_name = models.CharField(max_length=255, blank=True)
-    statement = models.TextField(help_text="The exact wording the uploader affirmed.")
+    statement = models.TextField(help_text=_("The exact wording the uploader affirmed."))
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -286,17 +291,19 @@ class ModerationEvent(models.Model):
         PURGE = "purge", _("Deleted by a retention rule")
         RENEW = "renew", "Term renewed by the resident"
 
-    photo_id_value = models.UUIDField(db_index=True, help_text="Kept even if the photo is gone.")
+    photo_id_value = models.UUIDField(db_index=True, help_text=_("Kept even if the photo is gone."))
     photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                               null=True, blank=True, related_name="+",
-                              help_text="Empty for a retention rule's deletion.")
+                              help_text=_("Empty for a retention rule's deletion."))
     action = models.CharField(max_length=12, choices=Action.choices)
     reason = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("moderation event")
+        verbose_name_plural = _("moderation events")
         ordering = ["-at"]
 
     def __str__(self) -> str:

@@ -22,27 +22,30 @@ import logging
 from typing import BinaryIO
 
 from django.core.files import File
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 import media_ingest
 from media_ingest import THUMB, IngestError, Limits
 from photolib.photos import errors
 from photolib.photos.pipeline import pillow_lock
+from photolib.photos.refusals import refusal_text
 
 logger = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
 
-NOT_A_RELEASE = ("The release must be a PDF or a photo of the signed page (JPEG, PNG, WebP, "
+NOT_A_RELEASE = _("The release must be a PDF or a photo of the signed page (JPEG, PNG, WebP, "
                  "HEIC/HEIF, AVIF or TIFF).")
-UNREADABLE_PDF = ("The release PDF could not be opened: it looks damaged or is not really a "
+UNREADABLE_PDF = _("The release PDF could not be opened: it looks damaged or is not really a "
                   "PDF. Save or scan it again and attach the new file.")
-EMPTY_PDF = "The release PDF has no pages. Attach the PDF of the signed release."
-LOCKED_PDF = ("The release PDF is protected by a password, so reviewers could not open it. "
+EMPTY_PDF = _("The release PDF has no pages. Attach the PDF of the signed release.")
+LOCKED_PDF = _("The release PDF is protected by a password, so reviewers could not open it. "
               "Attach a copy without a password.")
 
 
-def _refuse(message: str, code: str) -> errors.InvalidInput:
-    return errors.InvalidInput(message, code=code, field="release")
+def _refuse(message, code: str) -> errors.InvalidInput:
+    return errors.InvalidInput(str(message), code=code, field="release")
 
 
 def check_pdf(fileobj: BinaryIO) -> int:
@@ -125,7 +128,8 @@ def check_image(fileobj: BinaryIO, limits: Limits) -> media_ingest.IngestResult:
     except media_ingest.UnsupportedFormat:
         raise _refuse(NOT_A_RELEASE, "release_unsupported") from None
     except IngestError as exc:
-        raise _refuse(f"The release image was refused: {exc.reason}", exc.code) from exc
+        raise _refuse(gettext("The release image was refused: %(reason)s") % {
+            "reason": refusal_text(exc)}, exc.code) from exc
     finally:
         fileobj.seek(0)
 
@@ -143,7 +147,8 @@ def check_release(release: File, limits: Limits) -> tuple[str, str]:
         size = fileobj.tell()
     if size > limits.max_bytes:
         raise _refuse(
-            f"The release file is too large; the maximum is {limits.max_bytes // 1_000_000} MB.",
+            gettext("The release file is too large; the maximum is %(max)d MB.") % {
+                "max": limits.max_bytes // 1_000_000},
             "release_too_large")
     fileobj.seek(0)
     head = fileobj.read(len(PDF_MAGIC))

@@ -39,6 +39,7 @@ from photolib.photos.keys import (
 )
 from photolib.photos.models import People, Photo, PhotoAttestation, Tag, release_needed
 from photolib.photos.pipeline import TRANSIENT_ERRORS, ingest_limits, pillow_lock
+from photolib.photos.refusals import refusal_text
 from photolib.photos.releases import check_release
 
 logger = logging.getLogger(__name__)
@@ -56,9 +57,9 @@ def enqueue_ingest_on_commit(photo_id: uuid.UUID) -> None:
 
 def _storage_failure(exc: BaseException) -> errors.StorageUnavailable:
     logger.error("storage failed during an upload: %r", exc)
-    return errors.StorageUnavailable(
+    return errors.StorageUnavailable(_(
         "We could not store your photo just now, so nothing was saved. Please try again in a "
-        "few minutes.")
+        "few minutes."))
 
 
 def _check_image(upload: File, limits: Limits) -> media_ingest.SniffResult:
@@ -67,7 +68,7 @@ def _check_image(upload: File, limits: Limits) -> media_ingest.SniffResult:
         with pillow_lock:
             return media_ingest.check_upload(upload.file, upload.size, limits)
     except IngestError as exc:
-        raise errors.FileRefused(exc.reason, code=exc.code) from exc
+        raise errors.FileRefused(refusal_text(exc), code=exc.code) from exc
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:

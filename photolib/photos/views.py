@@ -153,8 +153,9 @@ def _upload(request: HttpRequest, limiter: MaxSizeUploadHandler) -> HttpResponse
     form = UploadForm(request.POST, request.FILES, groups=groups)
     files = request.FILES.getlist("file")
     too_large = [errors.FileRefused(
-        f"{name} is too large. The maximum is "
-        f"{megabytes(settings.PHOTOLIB_MAX_UPLOAD_BYTES)} per photo.", code="too_large")
+        _("%(name)s is too large. The maximum is %(max)s per photo.") % {
+            "name": name, "max": megabytes(settings.PHOTOLIB_MAX_UPLOAD_BYTES)},
+        code="too_large")
         for name in limiter.refused]
     if not form.is_valid():
         if as_json:

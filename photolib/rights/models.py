@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ErasureLog(models.Model):
@@ -22,14 +23,14 @@ class ErasureLog(models.Model):
     via = models.CharField(max_length=12, choices=Via.choices)
     acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+",
-                                    help_text="The administrator, for a letter.")
+                                    help_text=_("The administrator, for a letter."))
     at = models.DateTimeField(default=timezone.now, db_index=True)
     records_withdrawn = models.PositiveIntegerField(default=0)
     evidence_rows_erased = models.PositiveIntegerField(default=0)
     photos_deleted = models.PositiveIntegerField(default=0)
     photos_kept = models.JSONField(
-        default=list, help_text="Photos the city used: id, uses and the date each is kept "
-                                "until (legal defence, GDPR Art. 17(3)(e)).")
+        default=list, help_text=_("Photos the city used: id, uses and the date each is kept "
+                                "until (legal defence, GDPR Art. 17(3)(e))."))
 
     class Meta:
         ordering = ["-at"]

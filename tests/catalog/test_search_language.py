@@ -293,6 +293,25 @@ def test_the_page_says_what_it_corrected_and_offers_suggestions(officer, cleared
     assert "There are no words to search for" in page
 
 
+@pytest.mark.parametrize(("lang", "showing", "suggestion", "no_words"), [
+    ("de", "Ergebnisse für <strong>harbour</strong>", "Meinten Sie <a href=",
+     "Es gibt keine Wörter, nach denen gesucht werden kann"),
+    ("fr", "Résultats pour <strong>harbour</strong>", "Vouliez-vous dire <a href=",
+     "Il n’y a aucun mot à rechercher"),
+])
+def test_the_page_says_it_in_the_readers_language(officer, cleared, lang, showing, suggestion,
+                                                  no_words):
+    cleared("Sunset over the harbour", tags=("sunset",), place="Quay")
+    cleared("Harbour wall", tags=("stone",), place="Quay")
+    url = reverse("catalog:search")
+    page = officer.get(url, {"q": "harbur"}, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert showing in page
+    page = officer.get(url, {"q": "harbur OR sunset"}, HTTP_ACCEPT_LANGUAGE=lang)
+    assert suggestion in page.content.decode()
+    page = officer.get(url, {"q": "!!!"}, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert no_words in page and "There are no words" not in page
+
+
 def test_pages_past_the_cap_have_a_next_link_to_the_end(officer, many, monkeypatch):
     monkeypatch.setattr(search.query, "FACET_CAP", 100)
     page = officer.get(reverse("catalog:search"), {"q": "harbour", "page": 5}).content.decode()

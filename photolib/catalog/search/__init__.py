@@ -20,6 +20,8 @@ this package fails instead of silently doing nothing.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from photolib.catalog.search import query, words
 from photolib.catalog.search.backends import get_backend
 from photolib.catalog.search.index import (
@@ -69,8 +71,8 @@ def search(f: Filters, *, with_facets: bool = True,
         # Only punctuation: nothing to look for, and not "everything" either.
         return SearchResult(photos=[], total=0, total_capped=False, page=f.page_number,
                             pages=1, facets={name: [] for name in names},
-                            notice="There are no words to search for: use letters or "
-                                   "digits.")
+                            notice=_("There are no words to search for: use letters or "
+                                     "digits."))
     if parsed:
         parsed = words.with_synonyms(parsed, query.synonym_groups())
     langs = query.languages_in_use(f.group)
