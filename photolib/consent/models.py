@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from photolib import languages
 from photolib.consent.credit import (
@@ -161,6 +162,11 @@ class AgreementVersion(models.Model):
     release_required_for_people = models.BooleanField(
         default=False,
         help_text="A signed release must be attached when identifiable people appear.",
+    )
+    ai_training_allowed = models.BooleanField(
+        default=False,
+        help_text=_("The city may let others use the photos to train AI/ML models. Off: every "
+                    "downloaded file says AI/ML training is prohibited."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

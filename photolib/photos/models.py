@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from photolib.consent.credit import format_credit
 from photolib.consent.models import AgreementVersion, CommunityGroup, ConsentRecord
@@ -126,6 +127,12 @@ class Photo(models.Model):
     # What the resident says about it.
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    alt_text = models.CharField(
+        max_length=250, blank=True,
+        help_text=_("What the photo shows, for people who cannot see it (about 125 "
+                    "characters)."))
+    extended_description = models.TextField(
+        blank=True, help_text=_("A longer description for screen readers (optional)."))
     tags = models.ManyToManyField(Tag, blank=True, related_name="photos")
     place_name = models.CharField(max_length=200, blank=True)
     hide_location = models.BooleanField(
