@@ -38,16 +38,23 @@ TRAINING_ASSERTION = "cawg.training-mining"
 CLAIM_GENERATOR = {"name": "photolib community photo library", "version": "1"}
 
 
+class EmbeddingFailed(Exception):
+    """The metadata library or the C2PA signer refused the file or the certificate."""
+
+
 def embed_rights(path: Path, info: RightsInfo) -> None:
     """Write ``info`` into the JPEG at ``path`` in place: EXIF Artist and Copyright (and
     no other EXIF: whatever EXIF the file had is cleared first, so no GPS or camera facts
-    can ride along), IPTC-IIM and XMP. Raises ``RuntimeError`` (from exiv2) for a file it
-    cannot read or write."""
-    with pyexiv2.Image(str(path)) as image:
-        image.clear_exif()
-        image.modify_exif(exif_fields(info))
-        image.modify_iptc(iptc_fields(info))
-        image.modify_xmp(xmp_fields(info))
+    can ride along), IPTC-IIM and XMP. Raises ``EmbeddingFailed`` when exiv2 cannot read
+    or write the file."""
+    try:
+        with pyexiv2.Image(str(path)) as image:
+            image.clear_exif()
+            image.modify_exif(exif_fields(info))
+            image.modify_iptc(iptc_fields(info))
+            image.modify_xmp(xmp_fields(info))
+    except RuntimeError as exc:
+        raise EmbeddingFailed(f"exiv2 refused {path.name}: {exc}") from exc
 
 
 def manifest_definition(info: RightsInfo, *, actions: list[str], original_format: str,
@@ -124,12 +131,17 @@ def _context() -> c2pa.Context:
 
 
 def sign_credentials(source: Path, dest: Path, manifest: dict) -> None:
-    """Write ``source`` with a signed C2PA manifest to ``dest``. Raises ``c2pa.C2paError``
-    when the manifest or the certificate is refused."""
-    signer = _signer()
+    """Write ``source`` with a signed C2PA manifest to ``dest``. Raises ``EmbeddingFailed``
+    when the signer refuses the certificate, the key or the manifest."""
+    try:
+        signer = _signer()
+    except c2pa.C2paError as exc:
+        raise EmbeddingFailed(f"the C2PA certificate or key was refused: {exc}") from exc
     try:
         with c2pa.Builder(json.dumps(manifest), context=_context()) as builder, \
                 open(source, "rb") as src, open(dest, "w+b") as dst:
             builder.sign(signer, "image/jpeg", src, dst)
+    except c2pa.C2paError as exc:
+        raise EmbeddingFailed(f"C2PA signing failed: {exc}") from exc
     finally:
         signer.close()

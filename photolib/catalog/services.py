@@ -28,15 +28,22 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from photolib.accounts.models import User
-from photolib.catalog.embedding import embed_rights, manifest_definition, sign_credentials
+from photolib.catalog.embedding import (
+    EmbeddingFailed,
+    embed_rights,
+    manifest_definition,
+    sign_credentials,
+)
 from photolib.catalog.errors import (
     CollectionRefused,
     DownloadRefused,
     FileMissing,
     FilePreparing,
     FileUnavailable,
+    SigningFailed,
 )
 from photolib.catalog.models import Collection, CollectionEvent, CollectionItem, Download
 from photolib.catalog.recall import listing_ensure_open
@@ -184,7 +191,7 @@ def _copy_with_rights(photo: Photo, stored: Rendition, folder: Path, *, download
     with storages[RENDITIONS].open(stored.storage_key, "rb") as fh, open(unsigned, "wb") as out:
         head = fh.read(2)
         if head != b"\xff\xd8":
-            raise ValueError("not a JPEG")
+            raise EmbeddingFailed(f"{stored.storage_key} is not a JPEG")
         out.write(head)
         while chunk := fh.read(CHUNK_BYTES):
             out.write(chunk)
@@ -233,6 +240,12 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
                               "downloaded; the library's staff can restore it.") from exc
         except TRANSIENT_ERRORS as exc:
             raise _unavailable(exc) from exc
+        except EmbeddingFailed as exc:
+            logger.error("download of photo %s: rights not written or signed: %s", photo.pk,
+                         exc)
+            raise SigningFailed(_("This photo's file could not be signed just now, so nothing "
+                                  "was downloaded or recorded; the library's staff have been "
+                                  "told.")) from exc
         with open(made, "rb") as copy:
             return _record(photo, copy, download_id=download_id, user=user,
                            rendition=rendition, use=use, campaign=campaign,

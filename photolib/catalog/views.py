@@ -30,6 +30,7 @@ from photolib.catalog.errors import (
     FileUnavailable,
     NoSuchCollection,
     NotInCatalog,
+    SigningFailed,
 )
 from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm, ShareForm
 from photolib.catalog.models import Collection, Listing, RecallNotice
@@ -361,7 +362,8 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
                 except Photo.DoesNotExist:
                     gone.append(photo_id)  # out of the catalog: named in the README
                     continue
-                except (DownloadRefused, FileMissing, FilePreparing, FileUnavailable) as exc:
+                except (DownloadRefused, FileMissing, FilePreparing, FileUnavailable,
+                        SigningFailed) as exc:
                     skipped.append(str(exc))  # the rest of the ZIP still goes out
                     continue
                 with storages[DOWNLOADS].open(prepared.storage_name, "rb") as fh, \
