@@ -118,8 +118,16 @@ def _decision_view(action, success: str, *, with_reason: bool = False,
 @require_POST
 def approve(request: HttpRequest, photo_id) -> HttpResponse:
     """Approve one photo and say whether it is now in the catalog, and if not, why (the
-    owner may have withdrawn it or left the group while it waited)."""
-    if _decide(request, moderation.photo_approve, photo_id=photo_id):
+    owner may have withdrawn it or left the group while it waited).
+
+    The review page's form sends the alt text (asked for when the photo has none); a
+    refusal (no alt text) sends the reviewer back to that page."""
+    described = {name: request.POST[name] for name in ("alt_text", "extended_description")
+                 if name in request.POST}
+    if not _decide(request, moderation.photo_approve, photo_id=photo_id, **described):
+        if described:
+            return redirect("review:photo", photo_id=photo_id)
+    else:
         item = Photo.objects.select_related("consent_record", "agreement_version",
                                             "attestation").get(pk=photo_id)
         standing = why_not_cleared(item)

@@ -82,3 +82,22 @@ def cleared(catalog_world, django_capture_on_commit_callbacks):
         return photo
 
     return make
+
+
+@pytest.fixture
+def waiting(catalog_world, django_capture_on_commit_callbacks):
+    def make(title="Harbour at noon", **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            photo = upload(catalog_world["resident"], catalog_world["group"], title, **kwargs)
+        photo.refresh_from_db()
+        assert photo.status == Photo.Status.PENDING_REVIEW
+        return photo
+    return make
+
+
+@pytest.fixture
+def reviewer_client(client, catalog_world):
+    from tests.conftest import staff_login as _staff_login
+
+    _staff_login(client, catalog_world["reviewer"])
+    return client
