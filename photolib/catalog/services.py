@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from media_ingest.crops import CROPS_BY_NAME, render_crop
 from photolib.accounts.models import User
 from photolib.catalog.embedding import (
     EmbeddingFailed,
@@ -162,7 +163,7 @@ def _source(photo: Photo, rendition: str) -> Rendition:
     A photo without its print file yet (ingested before print files existed, or its worker
     is still at it) raises ``FilePreparing`` after asking the worker for it; the web process
     never renders one. Raises ``Rendition.DoesNotExist`` when the preview is missing."""
-    spec = PREVIEW if rendition == Download.Rendition.WEB else PRINT
+    spec = PREVIEW if rendition == Download.Rendition.WEB else PRINT  # crops: from print
     stored = Rendition.objects.filter(photo=photo, spec=str(spec)).first()
     if stored is not None:
         return stored
@@ -179,26 +180,33 @@ def _source(photo: Photo, rendition: str) -> Rendition:
 
 #: What each download did to the resident's original, in C2PA action names.
 ACTIONS = {Download.Rendition.WEB: ["c2pa.resized"], Download.Rendition.PRINT: []}
+CROP_ACTIONS = ["c2pa.cropped", "c2pa.resized"]
 
 
 def _copy_with_rights(photo: Photo, stored: Rendition, folder: Path, *, download_id,
                       rendition: str, use: str) -> Path:
     """Make the download copy in ``folder`` and return its path: the stored rendition copied
-    chunk by chunk, its rights written (EXIF, IPTC-IIM, XMP), then its Content Credentials
-    signed over the result."""
+    chunk by chunk (or, for a social crop, the crop around the photo's focal point rendered
+    from the print file), its rights written (EXIF, IPTC-IIM, XMP), then its Content
+    Credentials signed over the result."""
     info = rights_for(photo, download_id=download_id, rendition=rendition, use=use)
     unsigned, signed = folder / "unsigned.jpg", folder / "signed.jpg"
+    crop = CROPS_BY_NAME.get(rendition)
     with storages[RENDITIONS].open(stored.storage_key, "rb") as fh, open(unsigned, "wb") as out:
         head = fh.read(2)
         if head != b"\xff\xd8":
             raise EmbeddingFailed(f"{stored.storage_key} is not a JPEG")
-        out.write(head)
-        while chunk := fh.read(CHUNK_BYTES):
-            out.write(chunk)
+        if crop is not None:
+            fh.seek(0)
+            out.write(render_crop(fh, crop, photo.focal_point))
+        else:
+            out.write(head)
+            while chunk := fh.read(CHUNK_BYTES):
+                out.write(chunk)
     embed_rights(unsigned, info)
     sign_credentials(unsigned, signed, manifest_definition(
-        info, actions=ACTIONS[rendition], original_format=photo.mime_type,
-        original_sha256=photo.sha256))
+        info, actions=CROP_ACTIONS if crop else ACTIONS[rendition],
+        original_format=photo.mime_type, original_sha256=photo.sha256))
     return signed
 
 
@@ -224,7 +232,7 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
     if not campaign:
         raise DownloadRefused("Say which campaign or purpose this download is for.")
     if rendition not in Download.Rendition.values:
-        raise DownloadRefused("Choose the web or the print rendition.")
+        raise DownloadRefused(_("Choose the web or the print rendition, or a social crop."))
     photo = cleared_photo(photo_id)
     check_use(photo, use)
     download_id = uuid.uuid4()

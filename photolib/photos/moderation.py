@@ -105,6 +105,25 @@ def photo_approve(*, photo_id: uuid.UUID | str, acting_user: User,
     return photo
 
 
+@transaction.atomic
+def photo_set_focal_point(*, photo_id: uuid.UUID | str, acting_user: User, x, y) -> Photo:
+    """Where the photo's social crops centre: ``x`` and ``y`` as fractions (0..1) of its
+    width and height from the top left, as a reviewer clicked it. Raises ``InvalidInput``
+    for anything else (nothing is saved) and ``PhotoNotFound``."""
+    _as_reviewer(acting_user)
+    try:
+        fx, fy = float(x), float(y)
+    except (TypeError, ValueError):
+        fx = fy = float("nan")
+    if not (0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0):
+        raise errors.InvalidInput(_("Click on the photo to set its focal point."),
+                                  field="focal_point")
+    photo = _locked(photo_id)
+    photo.focal_x, photo.focal_y = round(fx, 4), round(fy, 4)
+    photo.save(update_fields=["focal_x", "focal_y"])
+    return photo
+
+
 def photo_approve_many(*, photo_ids: Iterable, acting_user: User) -> tuple[int, list[str]]:
     """Approve each photo on its own; returns (approved count, problems)."""
     approved, problems = 0, []

@@ -13,6 +13,7 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from photolib.files import serve
@@ -142,6 +143,17 @@ reject = _decision_view(moderation.photo_reject, "Rejected; the resident was tol
 take_down = _decision_view(moderation.photo_take_down, "Taken down: the photo left the catalog.",
                            with_reason=True, done="review:photo", refused="review:photo")
 retry = _decision_view(moderation.photo_retry_ingest, "Ingest queued again.")
+
+
+@login_required
+@reviewer
+@require_POST
+def focal_point(request: HttpRequest, photo_id) -> HttpResponse:
+    """Set where the photo's social crops centre (the review page's click on the photo)."""
+    if _decide(request, moderation.photo_set_focal_point, photo_id=photo_id,
+               x=request.POST.get("x"), y=request.POST.get("y")):
+        messages.success(request, _("Focal point saved: social crops centre there."))
+    return redirect("review:photo", photo_id=photo_id)
 
 
 @login_required

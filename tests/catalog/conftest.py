@@ -101,3 +101,15 @@ def reviewer_client(client, catalog_world):
 
     _staff_login(client, catalog_world["reviewer"])
     return client
+
+
+@pytest.fixture
+def city_ca(settings):
+    """A local CA and leaf standing in for the city's certificate; returns the CA's PEM,
+    which a verifier is told to trust."""
+    from photolib.devca import local_chain
+
+    chain = local_chain("Test City")
+    settings.PHOTOLIB_C2PA_CHAIN_PEM = chain.chain_pem
+    settings.PHOTOLIB_C2PA_KEY_PEM = chain.key_pem
+    return chain.ca_pem

@@ -33,16 +33,6 @@ pytestmark = pytest.mark.django_db
 PLUS = "http://ns.useplus.org/ldf/vocab/"
 
 
-@pytest.fixture
-def city_ca(settings):
-    """A local CA and leaf standing in for the city's certificate; returns the CA's PEM,
-    which a verifier is told to trust."""
-    chain = local_chain("Test City")
-    settings.PHOTOLIB_C2PA_CHAIN_PEM = chain.chain_pem
-    settings.PHOTOLIB_C2PA_KEY_PEM = chain.key_pem
-    return chain.ca_pem
-
-
 def reader(data: bytes, trust: bytes | None) -> c2pa.Reader:
     config = {"verify": {"verify_trust": True}}
     if trust is not None:
