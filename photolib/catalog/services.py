@@ -139,7 +139,7 @@ def rights_for(photo: Photo, *, download_id, rendition: str, use: str) -> Rights
         agreement_version=f"{photo.group.name} v{version.number}",
         agreement_sha256=version.text_sha256,
         stated_use=USE_LABELS.get(use, use),
-        source=f"{settings.CONTROLLER_NAME} community photo library",
+        source=settings.CONTROLLER_NAME,  # IIM keeps Source to 32 bytes: the city alone
         description=photo.description,
         alt_text=photo.alt_text,
         extended_description=photo.extended_description,

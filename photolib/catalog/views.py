@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from photolib import ratelimit
@@ -374,7 +375,9 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
                         yield sink.drain()
             readme = [f"Collection: {collection.name}",
                       f"Use: {USE_LABELS.get(data['use'])}; campaign: {data['campaign']}",
-                      "Each file carries its credit line and licence in its XMP metadata."]
+                      str(_("Each file carries its credit line and licence in its IPTC, "
+                            "XMP and EXIF metadata, and signed Content Credentials "
+                            "(C2PA)."))]
             if gone:
                 departed = recall.departures(gone)
                 titles = dict(recall.titles(gone))
