@@ -6,7 +6,8 @@ digest) after the JFIF APP0 and leaves the compressed image data untouched.
 ``sign_credentials`` then adds a C2PA manifest (Content Credentials) signed with the
 city's certificate; it must come last, since any later change breaks its hash binding.
 
-Both work on files on disk, never on a whole print file in memory.
+Both work on files on disk, but each reads the file into memory while it works (the C2PA
+signer several times its size): see ``catalog.services``.
 """
 
 from __future__ import annotations
