@@ -254,6 +254,11 @@ class AgreementVersion(models.Model):
             lines.append("Where identifiable people appear, a signed release must be attached.")
         else:
             lines.append("Where identifiable people appear, you confirm they agreed.")
+        if self.ai_training_allowed:
+            lines.append(str(_("The city may let others use your photos to train AI models.")))
+        else:
+            lines.append(str(_("No AI training: nobody may use your photos to train AI models, "
+                               "and every file the city hands out says so.")))
         lines.append("You can withdraw at any time; photos then stop being used for new purposes.")
         return lines
 
