@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -112,6 +113,62 @@ def _signing_key_pem() -> bytes:
 
 PHOTOLIB_SIGNING_KEY_PEM = _signing_key_pem()
 
+
+def _c2pa_credentials() -> tuple[bytes, bytes]:
+    """The certificate chain (PEM: the signing certificate first, then its issuers) and
+    private key (PEM) that sign every download's Content Credentials (C2PA).
+
+    ``PHOTOLIB_C2PA_CERT_CHAIN_FILE`` and ``PHOTOLIB_C2PA_KEY_FILE`` name them; with
+    neither, development makes a local CA and leaf into var/c2pa/ (trusted by nobody but
+    those told to trust var/c2pa/dev-ca.pem) and production refuses to start.
+    """
+    how = ("buy a document-signing certificate (EC P-256, key usage digitalSignature) from a "
+           "certificate authority on the C2PA Trust List, put the chain in a PEM file (your "
+           "certificate first, then the intermediates) and the key in another (chmod 600), "
+           "and set PHOTOLIB_C2PA_CERT_CHAIN_FILE and PHOTOLIB_C2PA_KEY_FILE to their paths "
+           "(README: Content Credentials)")
+    chain_path = env_str("PHOTOLIB_C2PA_CERT_CHAIN_FILE")
+    key_path = env_str("PHOTOLIB_C2PA_KEY_FILE")
+    if chain_path or key_path:
+        if not (chain_path and key_path):
+            raise ImproperlyConfigured(
+                "Set both PHOTOLIB_C2PA_CERT_CHAIN_FILE and PHOTOLIB_C2PA_KEY_FILE, or "
+                f"neither in development: {how}.")
+        try:
+            chain, key = Path(chain_path).read_bytes(), Path(key_path).read_bytes()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"{exc.filename} cannot be read ({exc.strerror}); {how}.") from exc
+        if b"BEGIN CERTIFICATE" not in chain or b"PRIVATE KEY" not in key:
+            raise ImproperlyConfigured(
+                f"PHOTOLIB_C2PA_CERT_CHAIN_FILE must hold PEM certificates and "
+                f"PHOTOLIB_C2PA_KEY_FILE a PEM private key; {how}.")
+        return chain, key
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            f"PHOTOLIB_PROFILE=production signs every download's Content Credentials: {how}.")
+    folder = VAR_DIR / "c2pa"
+    chain_file, key_file = folder / "dev-chain.pem", folder / "dev-key.pem"
+    if not key_file.exists():
+        from photolib.devca import local_chain
+
+        # Made whole in a private folder, then renamed into place (which fails if another
+        # process got there first): a web process and a worker agree on one CA and key.
+        draft = VAR_DIR / f".c2pa.{os.getpid()}"
+        draft.mkdir(parents=True, exist_ok=True)
+        made = local_chain(f"{CONTROLLER_NAME} (development)")
+        (draft / "dev-ca.pem").write_bytes(made.ca_pem)
+        (draft / chain_file.name).write_bytes(made.chain_pem)
+        (draft / key_file.name).write_bytes(made.key_pem)
+        (draft / key_file.name).chmod(0o600)
+        try:
+            draft.rename(folder)
+        except OSError:
+            shutil.rmtree(draft, ignore_errors=True)
+    return chain_file.read_bytes(), key_file.read_bytes()
+
+
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
@@ -127,6 +184,12 @@ CONTROLLER_CONTACT = env_str("PHOTOLIB_CONTROLLER_CONTACT", "privacy@example.org
 CONTROLLER_ADDRESS = env_str("PHOTOLIB_CONTROLLER_ADDRESS", "City Hall, 1 Main Street")
 CONTROLLER_JURISDICTION = env_str("PHOTOLIB_JURISDICTION", "EU")
 CONTROLLER_PHONE = env_str("PHOTOLIB_CONTROLLER_PHONE", "+1-555-0100 (demo)")
+PHOTOLIB_C2PA_CHAIN_PEM, PHOTOLIB_C2PA_KEY_PEM = _c2pa_credentials()
+# An RFC 3161 timestamp authority for the signatures (optional; none in development).
+PHOTOLIB_C2PA_TSA_URL = env_str("PHOTOLIB_C2PA_TSA_URL") or None
+# Who the city licenses downloads to, in plus:Licensee: the department marketing is part of.
+PHOTOLIB_LICENSEE_DEPARTMENT = env_str("PHOTOLIB_LICENSEE_DEPARTMENT",
+                                       "Marketing and Communications")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

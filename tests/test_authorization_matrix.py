@@ -195,6 +195,8 @@ MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
                                         "login  403  403  403  403  302  302"),
     "review:approve":               row("login  403  403  403  403  405  405",
                                         "login  403  403  403  403  302  302"),
+    "review:focal_point":           row("login  403  403  403  403  405  405",
+                                        "login  403  403  403  403  302  302"),
     "review:reject":                row("login  403  403  403  403  405  405",
                                         "login  403  403  403  403  302  302"),
     "review:take_down":             row("login  403  403  403  403  405  405",

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from photolib.consent.models import USES, AgreementVersion, CommunityGroup, ConsentRecord
 from photolib.photos.models import Photo
@@ -181,6 +182,11 @@ class Download(models.Model):
     class Rendition(models.TextChoices):
         WEB = "web", "Web (1600 px)"
         PRINT = "print", "Print (full resolution)"
+        # Social-ready crops around the photo's focal point (media_ingest.crops.CROPS).
+        SQUARE = "square", _("Square 1:1 (1080 × 1080)")
+        PORTRAIT = "portrait", _("Portrait 4:5 (1080 × 1350)")
+        WIDE = "wide", _("Link preview 1.91:1 (1200 × 628)")
+        STORY = "story", _("Story 9:16 (1080 × 1920)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="downloads")

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from photolib import ratelimit
@@ -30,6 +31,7 @@ from photolib.catalog.errors import (
     FileUnavailable,
     NoSuchCollection,
     NotInCatalog,
+    SigningFailed,
 )
 from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm, ShareForm
 from photolib.catalog.models import Collection, Listing, RecallNotice
@@ -361,7 +363,8 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
                 except Photo.DoesNotExist:
                     gone.append(photo_id)  # out of the catalog: named in the README
                     continue
-                except (DownloadRefused, FileMissing, FilePreparing, FileUnavailable) as exc:
+                except (DownloadRefused, FileMissing, FilePreparing, FileUnavailable,
+                        SigningFailed) as exc:
                     skipped.append(str(exc))  # the rest of the ZIP still goes out
                     continue
                 with storages[DOWNLOADS].open(prepared.storage_name, "rb") as fh, \
@@ -372,7 +375,9 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
                         yield sink.drain()
             readme = [f"Collection: {collection.name}",
                       f"Use: {USE_LABELS.get(data['use'])}; campaign: {data['campaign']}",
-                      "Each file carries its credit line and licence in its XMP metadata."]
+                      str(_("Each file carries its credit line and licence in its IPTC, "
+                            "XMP and EXIF metadata, and signed Content Credentials "
+                            "(C2PA)."))]
             if gone:
                 departed = recall.departures(gone)
                 titles = dict(recall.titles(gone))

@@ -403,7 +403,8 @@ def agreement_create_draft(*, group: CommunityGroup, acting_user: User | None, t
     if current is not None:
         base = {f: getattr(current, f) for f in (
             "title", "statements", "permitted_uses", "credit_required", "credit_format",
-            "term_years", "minimum_age", "release_required_for_people")}
+            "term_years", "minimum_age", "release_required_for_people",
+            "ai_training_allowed")}
     base.update(terms)
     bad = [u for u in base.get("permitted_uses", []) if u not in USE_LABELS]
     if bad:

@@ -19,6 +19,7 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import media_ingest
 from media_ingest import IngestError, Limits
@@ -95,6 +96,22 @@ def clean_details(*, title: str, description: str, place_name: str) -> tuple[str
     if len(place_name) > 200:
         raise errors.InvalidInput("Keep the place name under 200 characters.", field="place_name")
     return title, (description or "").strip(), place_name
+
+
+#: IPTC's ceiling for alt text (it aims at about 125 characters).
+ALT_TEXT_MAX = 250
+
+
+def clean_alt_text(alt_text: str, extended_description: str) -> tuple[str, str]:
+    """Alt text on one line of at most ``ALT_TEXT_MAX`` characters, and the extended
+    description trimmed. Raises ``InvalidInput`` naming the field."""
+    alt_text = " ".join((alt_text or "").split())
+    if len(alt_text) > ALT_TEXT_MAX:
+        raise errors.InvalidInput(
+            _("Keep the alt text to %(max)d characters (it has %(n)d); put the rest in the "
+              "extended description.") % {"max": ALT_TEXT_MAX, "n": len(alt_text)},
+            field="alt_text")
+    return alt_text, (extended_description or "").strip()
 
 
 def uploads_in_last_day(user: User) -> int:
