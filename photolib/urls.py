@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("photolib.catalog.urls")),
     path("review/", include("photolib.photos.review_urls")),
     path("", include("photolib.rights.urls")),
+    path("", include("photolib.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -239,13 +239,23 @@ class StaffSecondFactorMiddleware:
         return self.get_response(request)
 
 
+def sessionless(view):
+    """Mark ``view`` as one that never reads the session's user: it authenticates every
+    request itself (the API, by token) or needs no one (a signed file link). A staff
+    session that has not passed the second step is then not in its way, and cannot use
+    it either, since the view does not look at it."""
+    view.sessionless = True
+    return view
+
+
 def _open_before_verified(request) -> bool:
     if request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/")):
         return True
     try:
-        return resolve(request.path_info).view_name in OPEN_BEFORE_VERIFIED
+        match = resolve(request.path_info)
     except Resolver404:
         return False
+    return match.view_name in OPEN_BEFORE_VERIFIED or getattr(match.func, "sessionless", False)
 
 
 # --- Demo --------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from photolib.accounts.models import User
+from photolib.accounts.models import ApiToken, User
 from photolib.catalog.errors import (
     CollectionRefused,
     DownloadRefused,
@@ -156,11 +156,13 @@ def download_filename(photo: Photo, rendition: str) -> str:
 
 
 def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign: str,
-                     collection: Collection | None = None) -> PreparedDownload:
+                     collection: Collection | None = None,
+                     api_token: ApiToken | None = None) -> PreparedDownload:
     """Copy the stored rendition (with its rights XMP) to a download copy and record it.
 
     The record is written in the same transaction as the check that the photo is
-    cleared; if anything fails, neither the record nor the stored file remains.
+    cleared; if anything fails, neither the record nor the stored file remains. A download
+    asked for through the API names its ``api_token`` (of ``user``) on the record.
     Raises ``Photo.DoesNotExist`` (not cleared: callers answer 404), ``DownloadRefused``,
     ``FileMissing`` (the stored file is gone: 404), ``FilePreparing`` (the print file is not
     made yet; the worker was asked for it: 503) or ``FileUnavailable`` (storage failed or did
@@ -187,11 +189,11 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
         except TRANSIENT_ERRORS as exc:
             raise _unavailable(exc) from exc
         return _record(photo, spool, user=user, rendition=rendition, use=use,
-                       campaign=campaign, collection=collection)
+                       campaign=campaign, collection=collection, api_token=api_token)
 
 
 def _record(photo: Photo, spool, *, user: User, rendition: str, use: str, campaign: str,
-            collection: Collection | None) -> PreparedDownload:
+            collection: Collection | None, api_token: ApiToken | None) -> PreparedDownload:
     """Store the copy and write its record in one transaction (see ``download_prepare``)."""
     filename = download_filename(photo, rendition)
     storage = storages[DOWNLOADS]
@@ -206,6 +208,7 @@ def _record(photo: Photo, spool, *, user: User, rendition: str, use: str, campai
                 photo=photo, user=user, rendition=rendition, use=use, campaign=campaign[:200],
                 consent_record_id=photo.consent_record_id,
                 agreement_version_id=photo.agreement_version_id, collection=collection,
+                api_token=api_token,
                 owner_told_at=timezone.now() if told else None)  # else: the weekly digest
             try:
                 key = f"{download.pk}/{filename}"
