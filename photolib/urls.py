@@ -21,3 +21,5 @@ urlpatterns = [
     path("", include("photolib.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "photolib.views.not_found"
