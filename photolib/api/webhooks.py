@@ -98,10 +98,17 @@ def _address_allowed(ip: ipaddress._BaseAddress) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "::1", "localhost")
+
+
 def validate_endpoint_url(url: str) -> None:
     """Refuse a URL webhooks may not be sent to (``ValidationError`` with the reason).
     Looks the host up in DNS, so registration fails for a host that resolves nowhere."""
-    parts = urlsplit(url or "")
+    try:
+        parts = urlsplit(url or "")
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationError(_("That is not a URL.")) from exc
     if parts.scheme not in ("https", "http"):
         raise ValidationError(_("Webhook URLs start with https://."))
     if parts.username or parts.password:
@@ -109,14 +116,14 @@ def validate_endpoint_url(url: str) -> None:
                                 "signed with the secret instead."))
     if not parts.hostname:
         raise ValidationError(_("The URL has no host."))
-    try:
-        addresses = resolve(parts.hostname, parts.port or (443 if parts.scheme == "https"
-                                                           else 80))
-    except RefusedAddress as exc:
-        raise ValidationError(str(exc)) from exc
-    if parts.scheme == "http" and not all(ip.is_loopback for ip in addresses):
+    if parts.scheme == "http" and not (_loopback_allowed()
+                                       and parts.hostname in LOOPBACK_NAMES):
         raise ValidationError(_("Webhook URLs start with https:// (http:// only to this "
                                 "machine, in development)."))
+    try:
+        resolve(parts.hostname, port or (443 if parts.scheme == "https" else 80))
+    except RefusedAddress as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 def resolve(host: str, port: int) -> list[ipaddress._BaseAddress]:
