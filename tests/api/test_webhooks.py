@@ -229,3 +229,43 @@ def test_an_endpoint_that_now_resolves_inside_is_not_contacted(receivers, settin
     outcome = webhooks.webhook_attempt(delivery_id=delivery.pk)
     assert outcome.result == "retry" and receiver.received == []
     assert "may not be sent to" in delivery.attempt_log.get().error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_example_receiver_in_infra_accepts_our_deliveries_and_refuses_forgeries(tmp_path):
+    """infra/webhook_receiver.py, run as its own process on 127.0.0.1, as a CMS would."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    script = Path(__file__).resolve().parents[2] / "infra" / "webhook_receiver.py"
+    log = tmp_path / "receiver.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, str(script), "--port", str(port)],
+                                env={"PHOTOLIB_WEBHOOK_SECRET": SECRET, "PATH": "/usr/bin"},
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: "listening" in log.read_text(), timeout=15)
+        url = f"http://127.0.0.1:{port}/hook"
+        good = endpoint(url, ["photo.withdrawn"])
+        WebhookEndpoint.objects.create(url=url, secret="not-the-receivers-secret-at-all",
+                                       events=["photo.withdrawn"])
+        deliveries = webhooks.webhook_event_publish(event="photo.withdrawn", data={
+            "photo_id": "7d9f5e1c-0000-4000-8000-000000000001", "reason": "withdrawn",
+            "rights_ended_at": "2026-12-07T02:00:00+00:00", "licence_url": "x"})
+        by_endpoint = {}
+        for delivery in deliveries:
+            delivery.refresh_from_db()
+            by_endpoint[delivery.endpoint_id == good.pk] = delivery
+        assert by_endpoint[True].status == "delivered"
+        assert by_endpoint[True].attempt_log.get().status_code == 204
+        assert by_endpoint[False].status == "pending"  # refused: 400, to be retried
+        assert by_endpoint[False].attempt_log.get().status_code == 400
+        wait_for(lambda: "unpublish photo 7d9f5e1c" in log.read_text(), timeout=5)
+        assert log.read_text().count("unpublish") == 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
