@@ -81,6 +81,8 @@ class SearchView(ApiView):
         if not form.is_valid():
             raise _form_errors(form)
         result = search.search(form.filters())
+        # The grid's rows carry only what the page shows; the API's need the agreement.
+        result.photos = selectors.cleared_in_order([p.pk for p in result.photos])
         return Response(s.SearchResultSerializer(result, context={"request": request}).data)
 
 

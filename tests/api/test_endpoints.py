@@ -247,3 +247,22 @@ def test_a_token_is_stored_hashed_only(catalog_world, token_for):
     stored = ApiToken.objects.filter(pk=token.pk).values().get()
     assert raw not in {str(v) for v in stored.values()}
     assert raw.startswith(stored["prefix"]) and len(stored["digest"]) == 64
+
+
+def test_a_search_page_costs_the_same_queries_however_many_photos_it_shows(
+        api, cleared, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cleared("Harbour one")
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(reverse("api:search"), {"sort": "newest"}).status_code == 200
+        return len(queries)
+
+    cost()  # the token's first use of the minute also notes when it was used
+    one = cost()
+    for n in range(3):
+        cleared(f"Harbour more {n}")
+    assert cost() == one

@@ -269,3 +269,28 @@ def test_the_example_receiver_in_infra_accepts_our_deliveries_and_refuses_forger
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_ended_term_is_announced_when_the_periodic_recall_sees_it(catalog_world, cleared,
+                                                                    receivers):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from photolib.catalog import recall
+    from photolib.photos.models import Photo
+
+    photo = cleared("Harbour at night")
+    receiver = receivers()
+    endpoint(receiver.url, ["photo.expired"])
+    recall.recall_periodic()  # nothing ended yet: nothing sent
+    assert receiver.received == []
+    Photo.objects.filter(pk=photo.pk).update(
+        rights_expire_at=timezone.now() - timedelta(minutes=1))
+    recall.recall_periodic()
+    recall.recall_periodic()  # a listing closes once: announced once
+    [got] = receiver.received
+    body = _check_signature(got, SECRET)
+    assert body["type"] == "photo.expired" and body["data"]["reason"] == "expired"
+    assert body["data"]["photo_id"] == str(photo.pk)
