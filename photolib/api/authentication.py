@@ -7,6 +7,7 @@ the web's session rules (staff second factor, idle limits) have nothing to say a
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -23,9 +24,9 @@ class ApiTokenAuthentication(BaseAuthentication):
         header = get_authorization_header(request)
         if not header:
             return None
-        scheme, _, raw = header.decode("latin-1").partition(" ")
+        scheme, _sep, raw = header.decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            raise AuthenticationFailed("Send the token as “Authorization: Bearer <token>”.")
+            raise AuthenticationFailed(_("Send the token as “Authorization: Bearer <token>”."))
         try:
             token = api_token_authenticate(raw)
         except TokenInvalid as exc:

@@ -3,6 +3,7 @@ with the download scope (403 otherwise, saying so)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from photolib.accounts.models import ApiToken
@@ -19,8 +20,8 @@ class DownloadScopeToChange(BasePermission):
     """Reads need any token; anything else (a download, a collection change, acknowledging
     a notice) a token with the download scope."""
 
-    message = ("This token has the read scope: downloads and changes need a token with the "
-               "download scope.")
+    message = _("This token has the read scope: downloads and changes need a token with the "
+                "download scope.")
 
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -54,7 +55,7 @@ class ApiView(APIView):
 
 
 def _not_in_catalog() -> NotFound:
-    return NotFound("No such photo in the catalog.")
+    return NotFound(_("No such photo in the catalog."))
 
 
 def _cleared(photo_id) -> Photo:
@@ -107,11 +108,11 @@ class RenditionView(ApiView):
                        description="The rendition (no EXIF, no GPS)."), **errors(404)})
     def get(self, request, photo_id, kind):
         if kind not in s.LINKED_RENDITIONS:
-            raise NotFound("No such rendition: use thumb or preview.")
+            raise NotFound(_("No such rendition: use thumb or preview."))
         photo = _cleared(photo_id)
         stored = Rendition.objects.filter(photo=photo, spec=str(RENDITION_KINDS[kind])).first()
         if stored is None:
-            raise NotFound("This rendition is not stored.")
+            raise NotFound(_("This rendition is not stored."))
         return serve(RENDITIONS, stored.storage_key, content_type=stored.content_type,
                      filename=f"{photo.pk}-{kind}.jpg")
 
@@ -129,7 +130,7 @@ def _collection(request, pk) -> Collection:
     try:
         return services.collections_of(request.user).get(pk=pk)
     except (Collection.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound("No such collection.") from exc
+        raise NotFound(_("No such collection.")) from exc
 
 
 def _collection_data(request, collection: Collection) -> dict:
@@ -208,10 +209,10 @@ def download_file(request: HttpRequest, signed: str) -> HttpResponse:
     try:
         download = api_services.file_for(signed)
     except api_services.LinkExpired:
-        return HttpResponse("This link has expired: ask the API for the download again.",
+        return HttpResponse(_("This link has expired: ask the API for the download again."),
                             status=410, content_type="text/plain; charset=utf-8")
     except (api_services.Download.DoesNotExist, DjangoValidationError) as exc:
-        raise Http404("No such file.") from exc
+        raise Http404(_("No such file.")) from exc
     return serve(DOWNLOADS, download.file_key, content_type="image/jpeg",
                  filename=download.file_key.rsplit("/", 1)[-1], attachment=True)
 
@@ -232,5 +233,5 @@ class NoticeAcknowledgeView(ApiView):
         try:
             notice = recall.notice_acknowledge(user=request.user, notice_id=pk)
         except RecallNotice.DoesNotExist as exc:
-            raise NotFound("No such notice.") from exc
+            raise NotFound(_("No such notice.")) from exc
         return Response(s.NoticeSerializer(notice).data)

@@ -274,21 +274,23 @@ def webhook_attempt(*, delivery_id) -> Outcome:
     status, text, error = None, "", ""
     started = time.monotonic()
     if not endpoint.active:
-        error = "the endpoint is switched off"
-    else:
-        try:
-            status, text = _post(endpoint.url, body, headers, timeout)
-        except RefusedAddress as exc:
-            error = str(exc)
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            # Timeouts (socket.timeout is an OSError), refused connections, TLS failures.
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        # Switched off by an admin: nothing is sent, and the endpoint is not to blame.
+        return _record(delivery.pk, status=None, text="", elapsed_ms=0, give_up=True,
+                       error="not sent: the endpoint is switched off")
+    try:
+        status, text = _post(endpoint.url, body, headers, timeout)
+    except RefusedAddress as exc:
+        error = str(exc)
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        # Timeouts (socket.timeout is an OSError), refused connections, TLS failures.
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     elapsed = int((time.monotonic() - started) * 1000)
     return _record(delivery.pk, status=status, text=text, error=error, elapsed_ms=elapsed)
 
 
 @transaction.atomic
-def _record(delivery_id, *, status, text: str, error: str, elapsed_ms: int) -> Outcome:
+def _record(delivery_id, *, status, text: str, error: str, elapsed_ms: int,
+            give_up: bool = False) -> Outcome:
     delivery = (WebhookDelivery.objects.select_for_update().select_related("endpoint")
                 .get(pk=delivery_id))
     now = timezone.now()
@@ -302,6 +304,9 @@ def _record(delivery_id, *, status, text: str, error: str, elapsed_ms: int) -> O
         delivery.delivered_at = now
         WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).update(failing_since=None)
         outcome = Outcome("delivered")
+    elif give_up:
+        delivery.status = WebhookDelivery.Status.FAILED
+        outcome = Outcome("failed")
     elif delivery.attempts >= settings.PHOTOLIB_WEBHOOK_MAX_ATTEMPTS:
         delivery.status = WebhookDelivery.Status.FAILED
         WebhookEndpoint.objects.filter(pk=delivery.endpoint_id,

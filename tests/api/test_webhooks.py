@@ -294,3 +294,19 @@ def test_an_ended_term_is_announced_when_the_periodic_recall_sees_it(catalog_wor
     body = _check_signature(got, SECRET)
     assert body["type"] == "photo.expired" and body["data"]["reason"] == "expired"
     assert body["data"]["photo_id"] == str(photo.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_switched_off_endpoint_gets_nothing_and_is_not_marked_failing(receivers):
+    receiver = receivers()
+    ep = endpoint(receiver.url, ["photo.withdrawn"])
+    [delivery] = webhooks.webhook_event_publish(event="photo.withdrawn", data={})
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+    WebhookEndpoint.objects.filter(pk=ep.pk).update(active=False)
+    again = webhooks.webhook_resend(delivery_id=delivery.pk)
+    again.refresh_from_db()
+    ep.refresh_from_db()
+    assert again.status == "failed" and ep.failing_since is None
+    assert "switched off" in again.attempt_log.get().error
+    assert len(receiver.received) == 1
