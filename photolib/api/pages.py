@@ -21,14 +21,18 @@ from photolib.api.forms import TokenForm
 marketing = permission_required("accounts.use_catalog", raise_exception=True)
 
 
+#: Where a new token's secret waits for the one page that shows it (after the redirect).
+SHOW_ONCE = "photolib_api_token_show_once"
+
+
 @login_required
 @marketing
 def tokens(request: HttpRequest) -> HttpResponse:
-    """The list of the user's tokens and the form for a new one. A new token's secret is
-    shown on the answer to the POST, once (never stored, never in a redirect or a log)."""
+    """The list of the user's tokens and the form for a new one. A new token is made by the
+    POST, which redirects (a reload cannot make a second one); its secret rides in the
+    session to the next page of this list only, which takes it out: shown once, and never
+    stored anywhere else."""
     form = TokenForm(request.POST or None)
-    created = secret = None
-    status = 200
     if request.method == "POST":
         if form.is_valid():
             day = form.cleaned_data["expires_on"]
@@ -41,13 +45,21 @@ def tokens(request: HttpRequest) -> HttpResponse:
             except TokenRefused as exc:
                 form.add_error("expires_on" if exc.field == "expires_at" else exc.field,
                                str(exc))
-        if created is None:
-            status = 400
-        else:
-            form = TokenForm()
+            else:
+                request.session[SHOW_ONCE] = {"id": created.pk, "secret": secret}
+                return redirect("api:tokens")
+        return _page(request, form, status=400)
+    return _page(request, form)
+
+
+def _page(request: HttpRequest, form: TokenForm, status: int = 200) -> HttpResponse:
+    shown = request.session.pop(SHOW_ONCE, None)
+    rows = list(api_tokens_of(request.user))
+    created = next((t for t in rows if shown and t.pk == shown["id"]), None)
     response = render(request, "api/tokens.html", {
-        "form": form, "tokens": api_tokens_of(request.user), "created": created,
-        "secret": secret, "now": timezone.now()}, status=status)
+        "form": form, "tokens": rows, "created": created,
+        "secret": shown["secret"] if created else None, "now": timezone.now()},
+        status=status)
     response["Cache-Control"] = "private, no-store"
     return response
 
