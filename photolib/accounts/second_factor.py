@@ -38,7 +38,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from photolib.accounts.models import User
-from photolib.accounts.sessions import is_staff_account
+from photolib.accounts.sessions import is_sessionless, is_staff_account
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -239,15 +239,6 @@ class StaffSecondFactorMiddleware:
         return self.get_response(request)
 
 
-def sessionless(view):
-    """Mark ``view`` as one that never reads the session's user: it authenticates every
-    request itself (the API, by token) or needs no one (a signed file link). A staff
-    session that has not passed the second step is then not in its way, and cannot use
-    it either, since the view does not look at it."""
-    view.sessionless = True
-    return view
-
-
 def _open_before_verified(request) -> bool:
     if request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/")):
         return True
@@ -255,7 +246,7 @@ def _open_before_verified(request) -> bool:
         match = resolve(request.path_info)
     except Resolver404:
         return False
-    return match.view_name in OPEN_BEFORE_VERIFIED or getattr(match.func, "sessionless", False)
+    return match.view_name in OPEN_BEFORE_VERIFIED or is_sessionless(match.func)
 
 
 # --- Demo --------------------------------------------------------------------

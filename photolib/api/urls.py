@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from photolib.accounts.second_factor import sessionless
+from photolib.accounts.sessions import sessionless
 from photolib.api import pages, views
 
 app_name = "api"

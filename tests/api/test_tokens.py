@@ -140,3 +140,19 @@ def test_a_staff_session_does_not_open_the_api_and_a_token_ignores_the_session(
     assert session_only.post(reverse("api:downloads"), {
         "photo_id": str(photo.pk), "use": "web", "campaign": "x"}).status_code == 401
     assert not Download.objects.exists()
+
+
+def test_an_expired_staff_session_in_the_same_browser_does_not_block_a_token_call(
+        catalog_world, token_for, cleared):
+    from photolib.accounts.sessions import STARTED
+
+    photo = cleared("Harbour")
+    browser = ApiClient(None)
+    staff_login(browser.client, catalog_world["reviewer"])
+    session = browser.client.session
+    session[STARTED] = 0  # signed in long ago: the web would sign it out
+    session.save()
+    _token, browser.raw = token_for(catalog_world["marketing"])
+    assert browser.get(reverse("api:photo", args=[photo.pk])).status_code == 200
+    # The web still applies the staff rules to that session.
+    assert browser.client.get(reverse("review:queue")).status_code == 302
