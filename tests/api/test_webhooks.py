@@ -310,3 +310,26 @@ def test_a_switched_off_endpoint_gets_nothing_and_is_not_marked_failing(receiver
     assert again.status == "failed" and ep.failing_since is None
     assert "switched off" in again.attempt_log.get().error
     assert len(receiver.received) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_periodic_job_sends_overdue_retries_and_nothing_early(receivers):
+    """In-process tasks (the embedded default) do not wait inside a request for a retry;
+    the periodic job sends a delivery once its pause is over (and a lost task likewise)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    receiver = receivers([500, 200])
+    endpoint(receiver.url, ["photo.withdrawn"])
+    [delivery] = webhooks.webhook_event_publish(event="photo.withdrawn", data={})
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert webhooks.webhook_retry_due() == "webhooks: 0 overdue deliveries sent again"
+    assert len(receiver.received) == 1  # its pause is not over
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=5))
+    assert webhooks.webhook_retry_due() == "webhooks: 1 overdue deliveries sent again"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)
+    assert len(receiver.received) == 2
