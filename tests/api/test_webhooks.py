@@ -333,3 +333,31 @@ def test_the_periodic_job_sends_overdue_retries_and_nothing_early(receivers):
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("delivered", 2)
     assert len(receiver.received) == 2
+
+
+@pytest.mark.django_db
+def test_the_admin_registers_an_endpoint_and_resends_a_delivery(client, receivers):
+    from django.urls import reverse
+
+    from photolib.accounts.models import User
+    from tests.conftest import staff_login
+
+    admin_user = User.objects.create_superuser(email="ada@example.org",
+                                               password="a-long-test-password",
+                                               display_name="Ada")
+    staff_login(client, admin_user)
+    receiver = receivers()
+    added = client.post(reverse("admin:api_webhookendpoint_add"), {
+        "url": receiver.url, "description": "CMS", "secret": SECRET,
+        "events": ["photo.withdrawn", "photo.expired"], "active": "on"})
+    assert added.status_code == 302, added.content.decode()[:2000]
+    ep = WebhookEndpoint.objects.get()
+    assert ep.events == ["photo.withdrawn", "photo.expired"] and ep.secret == SECRET
+    delivery = WebhookDelivery.objects.create(endpoint=ep, event="photo.withdrawn",
+                                              payload={"id": "e1"})
+    done = client.post(reverse("admin:api_webhookdelivery_changelist"), {
+        "action": "resend", "_selected_action": [delivery.pk]})
+    assert done.status_code == 302
+    again = WebhookDelivery.objects.exclude(pk=delivery.pk).get()
+    assert (again.resent_from_id, again.event_id, again.payload) == (
+        delivery.pk, delivery.event_id, {"id": "e1"})
