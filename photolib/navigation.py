@@ -20,6 +20,7 @@ ENTRIES: tuple[tuple[str, str, str | None], ...] = (
     ("Catalog", "catalog:search", "accounts.use_catalog"),
     ("Collections", "catalog:collections", "accounts.use_catalog"),
     ("Notices", "catalog:notices", "accounts.use_catalog"),
+    ("API tokens", "api:tokens", "accounts.use_catalog"),
     ("Review queue", "review:queue", "accounts.moderate"),
     ("Dashboard", "review:dashboard", "accounts.moderate"),
     ("Consent records", "consent:record_list", "accounts.moderate"),

@@ -41,6 +41,7 @@ ACTIONS = {
     "password-reset": "password reset requests",
     "upload": "uploads",
     "download": "downloads",
+    "api": "API calls",
 }
 #: Whose attempts were counted, as the 429 page says it.
 SCOPES = {

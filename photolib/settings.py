@@ -212,6 +212,12 @@ INSTALLED_APPS = [
     "photolib.photos",
     "photolib.catalog",
     "photolib.rights",
+    # The API (photolib/api): Django REST framework, its OpenAPI schema and the docs page's
+    # own static files (no CDN).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "photolib.api",
 ]
 
 # Demo content added by `manage.py seed_demo`, in dependency order.
@@ -356,6 +362,9 @@ PHOTOLIB_RATE_LIMITS = env_rate_limits({
     "password-reset-email": "3/hour",
     "upload-account": "30/minute;300/hour",
     "download-account": "60/hour",
+    # Every API call, per token owner (a download through the API counts against
+    # download-account too).
+    "api-account": "600/minute;10000/hour",
 })
 # Where the counts live: memory:// is per process (development, tests); production uses
 # Redis (redis://host:6379/N), so every web process shares one count.
@@ -475,6 +484,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # a worker without bound. 0 disables either bound.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 100) or None
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000) or None
+# The queue tasks are sent to when nothing routes them elsewhere; workers consume it.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -511,6 +522,8 @@ PHOTOLIB_PERIODIC_JOBS = {
     # Renewal offers to residents whose photos' terms end within PHOTOLIB_EXPIRY_NOTICE_DAYS.
     "expiry-reminders": {"run": "photolib.photos.expiry.expiry_reminders", "every": 3600},
     "use-digest": {"run": "photolib.catalog.digest.use_digest", "every": 3600},
+    # Webhook deliveries whose retry is overdue (a lost task, or in-process tasks).
+    "webhook-retry": {"run": "photolib.api.webhooks.webhook_retry_due", "every": 60},
 }
 CELERY_BEAT_SCHEDULE = beat_schedule(PHOTOLIB_PERIODIC_JOBS)
 # The outbox: unsent messages younger than this are still being delivered on commit; sent
@@ -534,6 +547,58 @@ PHOTOLIB_NOTIFY_FIRST_USE = env_bool("PHOTOLIB_NOTIFY_FIRST_USE", default=True)
 # Every later use reaches the photo's owner in a digest, at most once per this many days
 # (photolib/catalog/digest.py); 0 turns it off.
 PHOTOLIB_USE_DIGEST_DAYS = env_int("PHOTOLIB_USE_DIGEST_DAYS", 7)
+
+# --- API (photolib/api) ----------------------------------------------------
+# Token-only: sessions do not open the API (so no CSRF to guard and no web-session rule in
+# the way), JSON in and out, one error shape (photolib/api/exceptions.py).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["photolib.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["photolib.api.permissions.TokenHolder"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "photolib.api.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Community photo library API",
+    "DESCRIPTION": "Search the rights-cleared catalog, read a photo's credit and licence, "
+                   "keep collections, download with a stated use, and read recall notices. "
+                   "Authenticate with a personal token: `Authorization: Bearer plk_...`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No call to the public validator (the CSP would refuse it anyway).
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": False},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"UseEnum": "photolib.consent.models.USES"},
+}
+# How long the file URL a download answers works without the token.
+PHOTOLIB_API_FILE_URL_SECONDS = env_int("PHOTOLIB_API_FILE_URL_SECONDS", 300)
+# Webhooks (photolib/api/webhooks.py): each attempt waits this long for an answer; a failed
+# one is tried again after BACKOFF * 2**(n-1) seconds (at most RETRY_MAX), up to MAX_ATTEMPTS
+# in all, then the delivery is failed and the endpoint marked failing.
+PHOTOLIB_WEBHOOK_TIMEOUT_SECONDS = env_float("PHOTOLIB_WEBHOOK_TIMEOUT_SECONDS", 5.0)
+PHOTOLIB_WEBHOOK_MAX_ATTEMPTS = env_int("PHOTOLIB_WEBHOOK_MAX_ATTEMPTS", 6)
+PHOTOLIB_WEBHOOK_RETRY_BACKOFF = env_int("PHOTOLIB_WEBHOOK_RETRY_BACKOFF", 30)
+PHOTOLIB_WEBHOOK_RETRY_MAX = env_int("PHOTOLIB_WEBHOOK_RETRY_MAX", 3600)
+# http:// endpoints on this machine (127.0.0.1, ::1): development and tests only.
+PHOTOLIB_WEBHOOK_ALLOW_LOOPBACK = env_bool("PHOTOLIB_WEBHOOK_ALLOW_LOOPBACK", default=DEBUG)
+if PRODUCTION and PHOTOLIB_WEBHOOK_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured(
+        "PHOTOLIB_WEBHOOK_ALLOW_LOOPBACK is for development and tests: unset it in production, "
+        "where webhooks go to public https:// addresses only.")
+for _name in ("PHOTOLIB_API_FILE_URL_SECONDS", "PHOTOLIB_WEBHOOK_MAX_ATTEMPTS",
+              "PHOTOLIB_WEBHOOK_RETRY_BACKOFF", "PHOTOLIB_WEBHOOK_RETRY_MAX"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a positive whole number.")
+if PHOTOLIB_WEBHOOK_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured("PHOTOLIB_WEBHOOK_TIMEOUT_SECONDS must be more than 0.")
 
 # --- Retention (the residents' data rights; ``manage.py apply_retention``) -------
 def _days(name: str, default: int) -> int:

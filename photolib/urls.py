@@ -18,5 +18,8 @@ urlpatterns = [
     path("", include("photolib.catalog.urls")),
     path("review/", include("photolib.photos.review_urls")),
     path("", include("photolib.rights.urls")),
+    path("", include("photolib.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "photolib.views.not_found"

@@ -206,6 +206,10 @@ class Download(models.Model):
     owner_told_at = models.DateTimeField(
         null=True, blank=True, help_text="When the photo's owner was told of this use (the "
                                          "first-use mail or the weekly digest).")
+    api_token = models.ForeignKey(
+        "accounts.ApiToken", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="downloads",
+        help_text="The API token it was asked for with (empty: the web form).")
 
     class Meta:
         ordering = ["-at"]

@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from media_ingest.crops import CROPS_BY_NAME, render_crop
-from photolib.accounts.models import User
+from photolib.accounts.models import ApiToken, User
 from photolib.catalog.embedding import (
     EmbeddingFailed,
     embed_rights,
@@ -220,11 +220,13 @@ def download_filename(photo: Photo, rendition: str) -> str:
 
 
 def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign: str,
-                     collection: Collection | None = None) -> PreparedDownload:
+                     collection: Collection | None = None,
+                     api_token: ApiToken | None = None) -> PreparedDownload:
     """Copy the stored rendition (with its rights XMP) to a download copy and record it.
 
     The record is written in the same transaction as the check that the photo is
-    cleared; if anything fails, neither the record nor the stored file remains.
+    cleared; if anything fails, neither the record nor the stored file remains. A download
+    asked for through the API names its ``api_token`` (of ``user``) on the record.
     Raises ``Photo.DoesNotExist`` (not cleared: callers answer 404), ``DownloadRefused``,
     ``FileMissing`` (the stored file is gone: 404), ``FilePreparing`` (the print file is not
     made yet; the worker was asked for it: 503) or ``FileUnavailable`` (storage failed or did
@@ -261,11 +263,12 @@ def download_prepare(*, photo_id, user: User, rendition: str, use: str, campaign
         with open(made, "rb") as copy:
             return _record(photo, copy, download_id=download_id, user=user,
                            rendition=rendition, use=use, campaign=campaign,
-                           collection=collection)
+                           collection=collection, api_token=api_token)
 
 
 def _record(photo: Photo, spool, *, download_id, user: User, rendition: str, use: str,
-            campaign: str, collection: Collection | None) -> PreparedDownload:
+            campaign: str, collection: Collection | None,
+            api_token: ApiToken | None) -> PreparedDownload:
     """Store the copy and write its record in one transaction (see ``download_prepare``)."""
     filename = download_filename(photo, rendition)
     storage = storages[DOWNLOADS]
@@ -281,6 +284,7 @@ def _record(photo: Photo, spool, *, download_id, user: User, rendition: str, use
                 campaign=campaign[:200],
                 consent_record_id=photo.consent_record_id,
                 agreement_version_id=photo.agreement_version_id, collection=collection,
+                api_token=api_token,
                 owner_told_at=timezone.now() if told else None)  # else: the weekly digest
             try:
                 key = f"{download.pk}/{filename}"

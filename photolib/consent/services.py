@@ -34,7 +34,11 @@ from photolib.consent.models import (
     LedgerHead,
 )
 from photolib.consent.selectors import membership
-from photolib.consent.signals import announce_withdrawal, photo_withdrawal_reconciled
+from photolib.consent.signals import (
+    announce_published,
+    announce_withdrawal,
+    photo_withdrawal_reconciled,
+)
 
 
 @dataclass(frozen=True)
@@ -438,4 +442,5 @@ def agreement_publish(*, version: AgreementVersion, acting_user: User | None
     version.published_at = timezone.now()
     version.published_by = acting_user
     version.save(update_fields=["number", "text_sha256", "published_at", "published_by"])
+    announce_published(version.pk)  # the API's webhooks, once this commits
     return version
