@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 
 from photolib.accounts.models import User
+from photolib.accounts.timezones import available_zones
 
 
 class SignUpForm(BaseUserCreationForm):
@@ -43,9 +44,16 @@ class LoginForm(AuthenticationForm):
 
 
 class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label="Time zone", choices=(),
+                                  help_text="Times on this site are shown in this zone.")
+
     class Meta:
         model = User
-        fields = ("display_name", "credit_name")
+        fields = ("display_name", "credit_name", "time_zone")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(z, z) for z in available_zones()]
 
 
 class SecondFactorForm(forms.Form):
