@@ -181,7 +181,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         services.user_update_profile(user=request.user,
                                      display_name=form.cleaned_data["display_name"],
                                      credit_name=form.cleaned_data["credit_name"] or "",
-                                     time_zone=form.cleaned_data["time_zone"])
+                                     time_zone=form.cleaned_data["time_zone"] or None)
         messages.success(request, "Your profile was saved.")
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
