@@ -89,15 +89,15 @@ def test_berlin_times_on_the_receipt_and_my_consent_say_their_zone(client, harbo
     client.force_login(rosa)
 
     receipt = text(client.get(summer.get_absolute_url()).content.decode())
-    assert "2026-03-29 03:30:15 CEST (Europe/Berlin) · UTC 2026-03-29T01:30:15Z" in receipt
+    assert "2026-03-29 03:30:15 CEST (Europe/Berlin) (UTC: 2026-03-29T01:30:15+00:00)" in receipt
     assert "Time (UTC)" not in receipt
     old = text(client.get(winter.get_absolute_url()).content.decode())
-    assert "2026-03-29 01:30:15 CET (Europe/Berlin) · UTC 2026-03-29T00:30:15Z" in old
+    assert "2026-03-29 01:30:15 CET (Europe/Berlin) (UTC: 2026-03-29T00:30:15+00:00)" in old
 
     mine = client.get(reverse("consent:my_consent")).content.decode()
-    assert ('<time datetime="2026-03-29T01:30:15Z">2026-03-29 03:30:15 CEST (Europe/Berlin)'
+    assert ('<time datetime="2026-03-29T01:30:15+00:00">2026-03-29 03:30:15 CEST (Europe/Berlin)'
             '</time>') in mine
-    assert ('<time datetime="2026-03-29T00:30:15Z">2026-03-29 01:30:15 CET (Europe/Berlin)'
+    assert ('<time datetime="2026-03-29T00:30:15+00:00">2026-03-29 01:30:15 CET (Europe/Berlin)'
             '</time>') in mine
     assert "Time (UTC)" not in mine
 
@@ -115,11 +115,11 @@ def test_each_person_sees_their_own_zone(client, harbour, settings):
     rosa.save(update_fields=["time_zone"])
     client.force_login(rosa)
     receipt = text(client.get(record.get_absolute_url()).content.decode())
-    assert "2026-03-28 21:30:15 EDT (America/New_York) · UTC 2026-03-29T01:30:15Z" in receipt
+    assert "2026-03-28 21:30:15 EDT (America/New_York) (UTC: 2026-03-29T01:30:15+00:00)" in receipt
     rosa.time_zone = "UTC"
     rosa.save(update_fields=["time_zone"])
     receipt = text(client.get(record.get_absolute_url()).content.decode())
-    assert "2026-03-29 01:30:15 UTC · UTC 2026-03-29T01:30:15Z" in receipt
+    assert "2026-03-29 01:30:15 UTC (UTC: 2026-03-29T01:30:15+00:00)" in receipt
 
 
 def test_the_reviewers_record_pages_say_their_zone(client, harbour, settings):
@@ -134,5 +134,5 @@ def test_the_reviewers_record_pages_say_their_zone(client, harbour, settings):
     assert "Time (UTC)" not in listing
     assert "2026-03-29 03:30:15 CEST (Europe/Berlin)" in listing
     detail = text(client.get(reverse("consent:record_detail", args=[record.id])).content.decode())
-    assert "2026-03-29 03:30:15 CEST (Europe/Berlin) · UTC 2026-03-29T01:30:15Z" in detail
+    assert "2026-03-29 03:30:15 CEST (Europe/Berlin) (UTC: 2026-03-29T01:30:15+00:00)" in detail
     assert ConsentRecord.objects.get(pk=record.pk).created_at == AFTER

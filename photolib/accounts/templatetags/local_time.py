@@ -1,8 +1,8 @@
 """``{{ value|when }}``: a time as the reader's zone shows it, and which zone that is.
 
 ``when`` prints "2026-03-29 03:30 CEST (Europe/Berlin)" inside a ``<time>`` whose
-``datetime`` is the UTC instant in ISO 8601; ``when_utc`` adds the UTC time beside it, for
-receipts. The zone is the one active for the request (accounts.timezones)."""
+``datetime`` is the UTC instant in ISO 8601; ``when_utc`` adds that UTC time beside it, as
+the signed receipt writes it ("(UTC: 2026-03-29T01:30:15+00:00)"), for receipts. The zone is the one active for the request (accounts.timezones)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _parts(value: datetime, fmt: str) -> tuple[str, str, str]:
     shown = f"{date_format(local, fmt)} {local.tzname()}"
     if local.tzname() != zone:
         shown += f" ({zone})"
-    return utc.strftime("%Y-%m-%dT%H:%M:%SZ"), shown, zone
+    return utc.isoformat(timespec="seconds"), shown, zone
 
 
 @register.filter
@@ -42,5 +42,5 @@ def when_utc(value, fmt: str = "Y-m-d H:i:s"):
     if not isinstance(value, datetime):
         return ""
     iso, shown, _ = _parts(value, fmt)
-    return format_html('<time datetime="{}">{}</time> <span class="utc">· UTC {}</span>',
+    return format_html('<time datetime="{}">{}</time> <span class="utc">(UTC: {})</span>',
                        iso, shown, iso)
