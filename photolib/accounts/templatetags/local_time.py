@@ -2,7 +2,8 @@
 
 ``when`` prints "2026-03-29 03:30 CEST (Europe/Berlin)" inside a ``<time>`` whose
 ``datetime`` is the UTC instant in ISO 8601; ``when_utc`` adds that UTC time beside it, as
-the signed receipt writes it ("(UTC: 2026-03-29T01:30:15+00:00)"), for receipts. The zone is the one active for the request (accounts.timezones)."""
+the signed receipt writes it ("(UTC: 2026-03-29T01:30:15+00:00)"), for receipts. The zone
+is the one active for the request (accounts.timezones)."""
 
 from __future__ import annotations
 
