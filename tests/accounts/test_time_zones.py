@@ -136,3 +136,11 @@ def test_the_reviewers_record_pages_say_their_zone(client, harbour, settings):
     detail = text(client.get(reverse("consent:record_detail", args=[record.id])).content.decode())
     assert "2026-03-29 03:30:15 CEST (Europe/Berlin) (UTC: 2026-03-29T01:30:15+00:00)" in detail
     assert ConsentRecord.objects.get(pk=record.pk).created_at == AFTER
+
+
+def test_a_receipt_time_that_is_not_a_time_is_shown_as_written():
+    from photolib.accounts.templatetags.local_time import when, when_utc
+
+    assert when_utc("") == "" and when_utc("yesterday") == "yesterday"
+    assert when(None) == "" and when_utc(None) == ""
+    assert "(UTC: 2026-03-29T01:30:15+00:00)" in when_utc("2026-03-29T01:30:15.123+00:00")

@@ -39,9 +39,14 @@ def when(value, fmt: str = "Y-m-d H:i"):
 def when_utc(value, fmt: str = "Y-m-d H:i:s"):
     """The local time, then the UTC instant in ISO 8601 (what a receipt records)."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value  # not a time we can read: shown as it was written
     if not isinstance(value, datetime):
         return ""
+    if timezone.is_naive(value):
+        return value.isoformat()
     iso, shown, _ = _parts(value, fmt)
     return format_html('<time datetime="{}">{}</time> <span class="utc">(UTC: {})</span>',
                        iso, shown, iso)
