@@ -243,3 +243,25 @@ def test_the_upload_list_stays_short_on_a_phone(page, resident_member):
     first.locator(".upload-title").fill("Harbour at dawn")
     fits(page)
     shot(page, "phone-upload-one-open")
+
+
+def test_the_check_itself_finds_what_it_should(page, browser, live_server):
+    """The guard that every journey relies on fails on a broken page, and it received copies
+    of the pages this test's browser loaded."""
+    from tests.e2e.accessibility import Checker, Snapshot
+
+    page.goto("/accounts/login/")
+    page.evaluate("0")
+    assert [s.url for s in page.a11y.snapshots] == [f"{live_server.url}/accounts/login/"]
+    broken = Snapshot(f"{live_server.url}/broken/", "", """<!doctype html><html><head>
+      <title>x</title></head><body><main><h1>A</h1><img src="x.png">
+      <table><tr><th>Name</th><th></th></tr><tr><td>a</td><td>b</td></tr></table>
+      <pre>""" + "x" * 200 + "</pre></main></body></html>")
+    checker = Checker(browser)
+    try:
+        problems = checker.check([broken])
+    finally:
+        checker.close()
+    found = "\n".join(problems)
+    for expected in ("html-has-lang", "image-alt", "empty-table-header", "scrolls sideways"):
+        assert expected in found, found
