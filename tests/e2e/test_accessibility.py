@@ -4,6 +4,8 @@ upload pages. (axe itself runs on every page of every journey: tests/e2e/accessi
 
 from __future__ import annotations
 
+import zoneinfo
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -169,6 +171,8 @@ def fits(page) -> int:
 
 
 def test_receipt_and_error_pages_fit_a_phone(page, resident_member):
+    resident_member.time_zone = "Europe/Berlin"
+    resident_member.save(update_fields=["time_zone"])
     phone(page)
     sign_in(page, resident_member.email)
     page.get_by_text("Signed in as").wait_for()
@@ -180,6 +184,14 @@ def test_receipt_and_error_pages_fit_a_phone(page, resident_member):
     widths = page.locator("dl.facts dd").evaluate_all(
         "dds => dds.map(dd => dd.getBoundingClientRect().width)")
     assert min(widths) >= 300, widths
+    # The time in the resident's own zone, saying which, with the UTC time of the record.
+    shown = page.locator("dl.facts dd time").first
+    utc = record.created_at.isoformat(timespec="seconds")
+    assert shown.get_attribute("datetime") == utc
+    berlin = record.created_at.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))
+    assert shown.inner_text() == berlin.strftime("%Y-%m-%d %H:%M:%S %Z (Europe/Berlin)")
+    time_fact = page.locator("dl.facts dd", has=page.locator("time")).first
+    assert f"(UTC: {utc})" in time_fact.inner_text()
     person = page.locator("dl.facts dd").nth(2)
     assert person.evaluate("dd => dd.getClientRects().length") >= 1
     assert person.evaluate("dd => dd.getBoundingClientRect().height") < 60  # one or two lines
