@@ -237,6 +237,8 @@ MIDDLEWARE = [
     # step with (None before); without django-otp's user.is_verified(), which would clash
     # with our User.is_verified (the email check).
     "photolib.accounts.second_factor.OTPMiddleware",
+    # Times are shown in the signed-in person's own zone (accounts.timezones).
+    "photolib.accounts.timezones.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff sessions end after 30 minutes idle and 12 hours in all; NUL bytes are a 400.
     "photolib.accounts.sessions.StaffSessionMiddleware",
