@@ -6,8 +6,9 @@ Makes a throwaway SQLite database with one approved photo of ``--size`` pixels (
 that makes its stored print rendition. Then starts the site under gunicorn (one sync worker;
 ``manage.py runserver`` without gunicorn), signs a marketing officer in, makes one web
 download to warm the process up, and POSTs the print download form while sampling the
-serving process's RSS every few milliseconds. The request copies the stored print file with
-the rights XMP inserted (a download copy, then the response); nothing is decoded there.
+serving process's RSS every few milliseconds. The request copies the stored print file to a
+temporary folder, writes its rights there (exiv2) and signs its Content Credentials (C2PA),
+then stores the copy and answers with it; nothing is decoded there.
 
 Target: RSS growth <= 30 MB for the print download. Prints figures; it is not a test.
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse
+
+from photolib.errors import wants_json
+
+NUL_REFUSED = "The request contains a NUL character, which no field accepts."
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -60,7 +64,8 @@ class PermissionsPolicyMiddleware:
 class RefuseNulMiddleware:
     """A NUL character in a query or form value is refused with 400 before any view:
     PostgreSQL cannot store or compare it, so it would otherwise end as a 500 deep in
-    a filter (the admin's list search, for one)."""
+    a filter (the admin's list search, for one). JSON callers and the API get the API's
+    error shape."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -72,7 +77,10 @@ class RefuseNulMiddleware:
         for values in sources:
             for key, items in values.lists():
                 if "\x00" in key or any("\x00" in v for v in items):
+                    if wants_json(request) or request.path_info.startswith("/api/"):
+                        return JsonResponse({"error": "invalid", "message": NUL_REFUSED},
+                                            status=400)
                     return HttpResponseBadRequest(
-                        "The request contains a NUL character, which no field accepts.",
+                        NUL_REFUSED,
                         content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -24,6 +24,7 @@ ENTRIES: tuple[tuple[StrOrPromise, str, str | None], ...] = (
     (_("Catalog"), "catalog:search", "accounts.use_catalog"),
     (_("Collections"), "catalog:collections", "accounts.use_catalog"),
     (_("Notices"), "catalog:notices", "accounts.use_catalog"),
+    (_("API tokens"), "api:tokens", "accounts.use_catalog"),
     (_("Review queue"), "review:queue", "accounts.moderate"),
     (_("Dashboard"), "review:dashboard", "accounts.moderate"),
     (_("Consent records"), "consent:record_list", "accounts.moderate"),

@@ -43,6 +43,7 @@ ACTIONS = {
     "password-reset": _("password reset requests"),
     "upload": _("uploads"),
     "download": _("downloads"),
+    "api": _("API calls"),
 }
 #: Whose attempts were counted, as the 429 page says it.
 SCOPES = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -112,6 +113,62 @@ def _signing_key_pem() -> bytes:
 
 PHOTOLIB_SIGNING_KEY_PEM = _signing_key_pem()
 
+
+def _c2pa_credentials() -> tuple[bytes, bytes]:
+    """The certificate chain (PEM: the signing certificate first, then its issuers) and
+    private key (PEM) that sign every download's Content Credentials (C2PA).
+
+    ``PHOTOLIB_C2PA_CERT_CHAIN_FILE`` and ``PHOTOLIB_C2PA_KEY_FILE`` name them; with
+    neither, development makes a local CA and leaf into var/c2pa/ (trusted by nobody but
+    those told to trust var/c2pa/dev-ca.pem) and production refuses to start.
+    """
+    how = ("buy a document-signing certificate (EC P-256, key usage digitalSignature) from a "
+           "certificate authority on the C2PA Trust List, put the chain in a PEM file (your "
+           "certificate first, then the intermediates) and the key in another (chmod 600), "
+           "and set PHOTOLIB_C2PA_CERT_CHAIN_FILE and PHOTOLIB_C2PA_KEY_FILE to their paths "
+           "(README: Content Credentials)")
+    chain_path = env_str("PHOTOLIB_C2PA_CERT_CHAIN_FILE")
+    key_path = env_str("PHOTOLIB_C2PA_KEY_FILE")
+    if chain_path or key_path:
+        if not (chain_path and key_path):
+            raise ImproperlyConfigured(
+                "Set both PHOTOLIB_C2PA_CERT_CHAIN_FILE and PHOTOLIB_C2PA_KEY_FILE, or "
+                f"neither in development: {how}.")
+        try:
+            chain, key = Path(chain_path).read_bytes(), Path(key_path).read_bytes()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"{exc.filename} cannot be read ({exc.strerror}); {how}.") from exc
+        if b"BEGIN CERTIFICATE" not in chain or b"PRIVATE KEY" not in key:
+            raise ImproperlyConfigured(
+                f"PHOTOLIB_C2PA_CERT_CHAIN_FILE must hold PEM certificates and "
+                f"PHOTOLIB_C2PA_KEY_FILE a PEM private key; {how}.")
+        return chain, key
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            f"PHOTOLIB_PROFILE=production signs every download's Content Credentials: {how}.")
+    folder = VAR_DIR / "c2pa"
+    chain_file, key_file = folder / "dev-chain.pem", folder / "dev-key.pem"
+    if not key_file.exists():
+        from photolib.devca import local_chain
+
+        # Made whole in a private folder, then renamed into place (which fails if another
+        # process got there first): a web process and a worker agree on one CA and key.
+        draft = VAR_DIR / f".c2pa.{os.getpid()}"
+        draft.mkdir(parents=True, exist_ok=True)
+        made = local_chain(f"{CONTROLLER_NAME} (development)")
+        (draft / "dev-ca.pem").write_bytes(made.ca_pem)
+        (draft / chain_file.name).write_bytes(made.chain_pem)
+        (draft / key_file.name).write_bytes(made.key_pem)
+        (draft / key_file.name).chmod(0o600)
+        try:
+            draft.rename(folder)
+        except OSError:
+            shutil.rmtree(draft, ignore_errors=True)
+    return chain_file.read_bytes(), key_file.read_bytes()
+
+
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
@@ -127,6 +184,12 @@ CONTROLLER_CONTACT = env_str("PHOTOLIB_CONTROLLER_CONTACT", "privacy@example.org
 CONTROLLER_ADDRESS = env_str("PHOTOLIB_CONTROLLER_ADDRESS", "City Hall, 1 Main Street")
 CONTROLLER_JURISDICTION = env_str("PHOTOLIB_JURISDICTION", "EU")
 CONTROLLER_PHONE = env_str("PHOTOLIB_CONTROLLER_PHONE", "+1-555-0100 (demo)")
+PHOTOLIB_C2PA_CHAIN_PEM, PHOTOLIB_C2PA_KEY_PEM = _c2pa_credentials()
+# An RFC 3161 timestamp authority for the signatures (optional; none in development).
+PHOTOLIB_C2PA_TSA_URL = env_str("PHOTOLIB_C2PA_TSA_URL") or None
+# Who the city licenses downloads to, in plus:Licensee: the department marketing is part of.
+PHOTOLIB_LICENSEE_DEPARTMENT = env_str("PHOTOLIB_LICENSEE_DEPARTMENT",
+                                       "Marketing and Communications")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -149,6 +212,12 @@ INSTALLED_APPS = [
     "photolib.photos",
     "photolib.catalog",
     "photolib.rights",
+    # The API (photolib/api): Django REST framework, its OpenAPI schema and the docs page's
+    # own static files (no CDN).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "photolib.api",
 ]
 
 # Demo content added by `manage.py seed_demo`, in dependency order.
@@ -173,6 +242,8 @@ MIDDLEWARE = [
     "photolib.accounts.second_factor.OTPMiddleware",
     # A signed-in person reads the site in the language chosen on their profile.
     "photolib.accounts.language.AccountLanguageMiddleware",
+    # Times are shown in the signed-in person's own zone (accounts.timezones).
+    "photolib.accounts.timezones.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff sessions end after 30 minutes idle and 12 hours in all; NUL bytes are a 400.
     "photolib.accounts.sessions.StaffSessionMiddleware",
@@ -299,6 +370,9 @@ PHOTOLIB_RATE_LIMITS = env_rate_limits({
     "password-reset-email": "3/hour",
     "upload-account": "30/minute;300/hour",
     "download-account": "60/hour",
+    # Every API call, per token owner (a download through the API counts against
+    # download-account too).
+    "api-account": "600/minute;10000/hour",
 })
 # Where the counts live: memory:// is per process (development, tests); production uses
 # Redis (redis://host:6379/N), so every web process shares one count.
@@ -418,6 +492,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # a worker without bound. 0 disables either bound.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 100) or None
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000) or None
+# The queue tasks are sent to when nothing routes them elsewhere; workers consume it.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -454,6 +530,8 @@ PHOTOLIB_PERIODIC_JOBS = {
     # Renewal offers to residents whose photos' terms end within PHOTOLIB_EXPIRY_NOTICE_DAYS.
     "expiry-reminders": {"run": "photolib.photos.expiry.expiry_reminders", "every": 3600},
     "use-digest": {"run": "photolib.catalog.digest.use_digest", "every": 3600},
+    # Webhook deliveries whose retry is overdue (a lost task, or in-process tasks).
+    "webhook-retry": {"run": "photolib.api.webhooks.webhook_retry_due", "every": 60},
 }
 CELERY_BEAT_SCHEDULE = beat_schedule(PHOTOLIB_PERIODIC_JOBS)
 # The outbox: unsent messages younger than this are still being delivered on commit; sent
@@ -477,6 +555,58 @@ PHOTOLIB_NOTIFY_FIRST_USE = env_bool("PHOTOLIB_NOTIFY_FIRST_USE", default=True)
 # Every later use reaches the photo's owner in a digest, at most once per this many days
 # (photolib/catalog/digest.py); 0 turns it off.
 PHOTOLIB_USE_DIGEST_DAYS = env_int("PHOTOLIB_USE_DIGEST_DAYS", 7)
+
+# --- API (photolib/api) ----------------------------------------------------
+# Token-only: sessions do not open the API (so no CSRF to guard and no web-session rule in
+# the way), JSON in and out, one error shape (photolib/api/exceptions.py).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["photolib.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["photolib.api.permissions.TokenHolder"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "photolib.api.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Community photo library API",
+    "DESCRIPTION": "Search the rights-cleared catalog, read a photo's credit and licence, "
+                   "keep collections, download with a stated use, and read recall notices. "
+                   "Authenticate with a personal token: `Authorization: Bearer plk_...`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No call to the public validator (the CSP would refuse it anyway).
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": False},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"UseEnum": "photolib.consent.models.USES"},
+}
+# How long the file URL a download answers works without the token.
+PHOTOLIB_API_FILE_URL_SECONDS = env_int("PHOTOLIB_API_FILE_URL_SECONDS", 300)
+# Webhooks (photolib/api/webhooks.py): each attempt waits this long for an answer; a failed
+# one is tried again after BACKOFF * 2**(n-1) seconds (at most RETRY_MAX), up to MAX_ATTEMPTS
+# in all, then the delivery is failed and the endpoint marked failing.
+PHOTOLIB_WEBHOOK_TIMEOUT_SECONDS = env_float("PHOTOLIB_WEBHOOK_TIMEOUT_SECONDS", 5.0)
+PHOTOLIB_WEBHOOK_MAX_ATTEMPTS = env_int("PHOTOLIB_WEBHOOK_MAX_ATTEMPTS", 6)
+PHOTOLIB_WEBHOOK_RETRY_BACKOFF = env_int("PHOTOLIB_WEBHOOK_RETRY_BACKOFF", 30)
+PHOTOLIB_WEBHOOK_RETRY_MAX = env_int("PHOTOLIB_WEBHOOK_RETRY_MAX", 3600)
+# http:// endpoints on this machine (127.0.0.1, ::1): development and tests only.
+PHOTOLIB_WEBHOOK_ALLOW_LOOPBACK = env_bool("PHOTOLIB_WEBHOOK_ALLOW_LOOPBACK", default=DEBUG)
+if PRODUCTION and PHOTOLIB_WEBHOOK_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured(
+        "PHOTOLIB_WEBHOOK_ALLOW_LOOPBACK is for development and tests: unset it in production, "
+        "where webhooks go to public https:// addresses only.")
+for _name in ("PHOTOLIB_API_FILE_URL_SECONDS", "PHOTOLIB_WEBHOOK_MAX_ATTEMPTS",
+              "PHOTOLIB_WEBHOOK_RETRY_BACKOFF", "PHOTOLIB_WEBHOOK_RETRY_MAX"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a positive whole number.")
+if PHOTOLIB_WEBHOOK_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured("PHOTOLIB_WEBHOOK_TIMEOUT_SECONDS must be more than 0.")
 
 # --- Retention (the residents' data rights; ``manage.py apply_retention``) -------
 def _days(name: str, default: int) -> int:

@@ -19,7 +19,10 @@ urlpatterns = [
     path("", include("photolib.catalog.urls")),
     path("review/", include("photolib.photos.review_urls")),
     path("", include("photolib.rights.urls")),
+    path("", include("photolib.api.urls")),
     path("admin/", admin.site.urls),
     # The upload script's texts in the page's language (locale/*/LC_MESSAGES/djangojs.po).
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
 ]
+
+handler404 = "photolib.views.not_found"

@@ -309,6 +309,8 @@ class ProductionStack:
             "PHOTOLIB_SITE_URL": self.url,
             "SECURE_SSL_REDIRECT": "0",
             "PHOTOLIB_SIGNING_KEY_FILE": str(self._signing_key_file),
+            "PHOTOLIB_C2PA_CERT_CHAIN_FILE": str(self.workdir / "c2pa-chain.pem"),
+            "PHOTOLIB_C2PA_KEY_FILE": str(self.workdir / "c2pa-key.pem"),
             "PHOTOLIB_VAR_DIR": str(self.workdir / "var"),
             "DATABASE_URL": self.database_url,
             "CELERY_BROKER_URL": f"{self.redis_url}/0",
@@ -374,6 +376,11 @@ class ProductionStack:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption()))
         self._signing_key_file.chmod(0o600)
+        from photolib.devca import local_chain
+
+        c2pa = local_chain("Production stack test")
+        (self.workdir / "c2pa-chain.pem").write_bytes(c2pa.chain_pem)
+        (self.workdir / "c2pa-key.pem").write_bytes(c2pa.key_pem)
         self.redis_port = self.redis_port or free_port()
         self.web_port = self.web_port or free_port()
         began = time.monotonic()

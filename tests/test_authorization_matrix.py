@@ -47,8 +47,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from photolib import ratelimit
+from photolib.accounts.api_tokens import api_token_create
 from photolib.accounts.models import User
 from photolib.accounts.sessions import is_staff_account
+from photolib.api.models import WebhookDelivery, WebhookEndpoint
 from photolib.catalog import services as catalog_services
 from photolib.catalog.models import RecallNotice, Synonym
 from photolib.consent.models import CollectionMethod, ConsentRecord
@@ -80,6 +82,7 @@ REVIEWERS = both("login 403 403  403  403  200  200")
 MARKETING = both("login 403 403  403  200  403  200")
 # Resident pages (``accounts.contribute``); the superuser holds that permission too.
 RESIDENTS = both("login 200 200  200  403  403  200")
+API_TOKEN_ONLY = both("401 401  401  401  401  401  401")
 # Something only its subject (resident A) and reviewers may see; anyone else gets a 404, so
 # that it is not revealed to exist.
 A_AND_REVIEWERS = both("login 404 200  404  404  200  200")
@@ -198,6 +201,8 @@ MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
                                         "login  403  403  403  403  302  302"),
     "review:approve":               row("login  403  403  403  403  405  405",
                                         "login  403  403  403  403  302  302"),
+    "review:focal_point":           row("login  403  403  403  403  405  405",
+                                        "login  403  403  403  403  302  302"),
     "review:reject":                row("login  403  403  403  403  405  405",
                                         "login  403  403  403  403  302  302"),
     "review:take_down":             row("login  403  403  403  403  405  405",
@@ -211,6 +216,32 @@ MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
                                         "login  400  400  400  400  400  400"),
     "rights:erasure_log":           row("login  403  403  403  403  200  200",
                                         "login  403  403  403  403  405  405"),
+    # --- the API ------------------------------------------------------------------------
+    # A session is no API credential: without a token every resource is a 401, for
+    # everyone (tests/api covers tokens). The file link here is a forged one.
+    "api:search":                   API_TOKEN_ONLY,
+    "api:photo":                    API_TOKEN_ONLY,
+    "api:rendition":                API_TOKEN_ONLY,
+    "api:collections":              API_TOKEN_ONLY,
+    "api:collection":               API_TOKEN_ONLY,
+    "api:collection_photos":        API_TOKEN_ONLY,
+    "api:collection_photo":         API_TOKEN_ONLY,
+    "api:downloads":                API_TOKEN_ONLY,
+    "api:notices":                  API_TOKEN_ONLY,
+    "api:notice_acknowledge":       API_TOKEN_ONLY,
+    "api:download_file":            row("404    404  404  404  404  404  404",
+                                        "405    405  405  405  405  405  405"),
+    # The schema and its docs page hold no data: public.
+    "api:schema":                   row("200    200  200  200  200  200  200",
+                                        "405    405  405  405  405  405  405"),
+    "api:docs":                     row("200    200  200  200  200  200  200",
+                                        "405    405  405  405  405  405  405"),
+    # Marketing's own token page (an empty form is a 400); revoking: marketing's own token
+    # (the superuser holds the catalog permission but not this token: 404).
+    "api:tokens":                   row("login  403  403  403  200  403  200",
+                                        "login  403  403  403  400  403  400"),
+    "api:token_revoke":             row("login  403  403  403  405  403  405",
+                                        "login  403  403  403  302  403  404"),
     # --- the Django admin: the site's own pages -------------------------------------------
     # Anyone without admin access is sent to the admin's sign-in page.
     "admin:index":                  both("admin admin admin admin admin 200 200"),
@@ -263,6 +294,9 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "catalog_synonym":               ("vacd",  "vacd"),
     "otp_totp_totpdevice":           ("",      "vacd"),
     "otp_static_staticdevice":       ("",      "vacd"),
+    "api_webhookendpoint":           ("",      "vacd"),
+    # An empty POST to a delivery: its attempts formset asks for its data (200).
+    "api_webhookdelivery":           ("",      "vcd"),
 }
 # fmt: on
 
@@ -376,6 +410,7 @@ class World:
     gone: object
     collection: object
     notice: RecallNotice
+    token: object
 
     def kwargs(self, name: str) -> dict:
         """The URL's arguments, from this world's objects."""
@@ -390,6 +425,13 @@ class World:
             "catalog:collection_rename": {"pk": self.collection.pk},
             "catalog:collection_delete": {"pk": self.collection.pk},
             "catalog:notice_acknowledge": {"pk": self.notice.pk},
+            "api:collection": {"pk": self.collection.pk},
+            "api:collection_photos": {"pk": self.collection.pk},
+            "api:collection_photo": {"pk": self.collection.pk, "photo_id": self.photo.pk},
+            "api:notice_acknowledge": {"pk": self.notice.pk},
+            "api:rendition": {"photo_id": self.photo.pk, "kind": "thumb"},
+            "api:download_file": {"signed": "forged.link"},
+            "api:token_revoke": {"pk": self.token.pk},
             "catalog:rendition": {"photo_id": self.photo.pk, "kind": "preview"},
             "photos:rendition": {"photo_id": self.photo.pk, "kind": "thumb"},
             "review:file": {"photo_id": self.photo.pk, "kind": "original"},
@@ -468,6 +510,10 @@ def world(catalog_world, cleared, django_capture_on_commit_callbacks) -> World: 
     AccessLog.objects.create(**common)
     AccessFailureLog.objects.create(**common)
     Synonym.objects.create(terms="harbour, port, quay", note="matrix")
+    token, _secret = api_token_create(user=marketing, name="matrix", scope="download")
+    endpoint = WebhookEndpoint.objects.create(url="https://hooks.example.org/photolib",
+                                              secret="s" * 32, events=["photo.withdrawn"])
+    WebhookDelivery.objects.create(endpoint=endpoint, event="photo.withdrawn", payload={})
     users = {
         "anon": None,
         "unver": make_user("una@example.org", verified=False),
@@ -483,7 +529,7 @@ def world(catalog_world, cleared, django_capture_on_commit_callbacks) -> World: 
                                        collection_method=CollectionMethod.JOIN_FORM)
     return World(users=users, group=catalog_world["group"],
                  version=catalog_world["group"].current_version(), record=record,
-                 photo=photo, gone=gone, collection=collection, notice=notice)
+                 photo=photo, gone=gone, collection=collection, notice=notice, token=token)
 
 
 # --- signing in ---------------------------------------------------------------------------

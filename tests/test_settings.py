@@ -3,13 +3,20 @@
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from photolib.consent.signing import generate_private_pem
+from photolib.devca import local_chain
 from tests.conftest import REPO
 
 SIGNING_KEY = generate_private_pem().decode()
+C2PA_DIR = Path(tempfile.mkdtemp(prefix="photolib-c2pa-settings-"))
+_chain = local_chain("Settings test")
+(C2PA_DIR / "chain.pem").write_bytes(_chain.chain_pem)
+(C2PA_DIR / "key.pem").write_bytes(_chain.key_pem)
 
 PRODUCTION = {
     "PHOTOLIB_PROFILE": "production",
@@ -25,6 +32,8 @@ PRODUCTION = {
     "PHOTOLIB_S3_REGION": "eu-central-1",
     "PHOTOLIB_EVIDENCE_BUCKET": "city-photos-evidence",
     "PHOTOLIB_SIGNING_KEY": SIGNING_KEY,
+    "PHOTOLIB_C2PA_CERT_CHAIN_FILE": str(C2PA_DIR / "chain.pem"),
+    "PHOTOLIB_C2PA_KEY_FILE": str(C2PA_DIR / "key.pem"),
 }
 SETTINGS_VARS = (
     "PHOTOLIB_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_", "EMAIL_",
@@ -173,3 +182,17 @@ def test_workers_recycle_by_task_count_and_memory():
     assert settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD == 400_000
     assert app.conf.worker_max_tasks_per_child == 100
     assert app.conf.worker_max_memory_per_child == 400_000
+
+
+def test_production_refuses_to_start_without_a_content_credentials_certificate():
+    env = {k: v for k, v in PRODUCTION.items() if not k.startswith("PHOTOLIB_C2PA_")}
+    result = run_manage(env, "check")
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr
+    assert "C2PA Trust List" in result.stderr and "PHOTOLIB_C2PA_CERT_CHAIN_FILE" in result.stderr
+    half = {**env, "PHOTOLIB_C2PA_CERT_CHAIN_FILE": PRODUCTION["PHOTOLIB_C2PA_CERT_CHAIN_FILE"]}
+    result = run_manage(half, "check")
+    assert result.returncode != 0 and "Set both PHOTOLIB_C2PA_CERT_CHAIN_FILE" in result.stderr
+    swapped = {**env, "PHOTOLIB_C2PA_CERT_CHAIN_FILE": PRODUCTION["PHOTOLIB_C2PA_KEY_FILE"],
+               "PHOTOLIB_C2PA_KEY_FILE": PRODUCTION["PHOTOLIB_C2PA_CERT_CHAIN_FILE"]}
+    result = run_manage(swapped, "check")
+    assert result.returncode != 0 and "must hold PEM certificates" in result.stderr

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from photolib.accounts.language import language_choices
 from photolib.accounts.models import User
+from photolib.accounts.timezones import available_zones
 
 
 class SignUpForm(BaseUserCreationForm):
@@ -46,6 +47,10 @@ class LoginForm(AuthenticationForm):
 
 
 class ProfileForm(forms.ModelForm):
+    # Not required: a form sent without it (an older page) leaves the zone as it is.
+    time_zone = forms.ChoiceField(label="Time zone", choices=(), required=False,
+                                  help_text="Times on this site are shown in this zone.")
+
     class Meta:
         model = User
         fields = ("display_name", "credit_name", "language")
@@ -53,6 +58,11 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [("", _("The site's language")), *language_choices()]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(z, z) for z in available_zones()]
+        self.fields["time_zone"].initial = self.instance.time_zone
 
 
 class SecondFactorForm(forms.Form):

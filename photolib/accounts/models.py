@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from photolib.accounts.language import language_choices
+from photolib.accounts.timezones import default_time_zone, validate_time_zone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -48,6 +49,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now, editable=False)
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[validate_time_zone],
+        help_text="Times on this site are shown in this zone.",
+    )
 
     objects = UserManager()
 
@@ -89,3 +94,42 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.display_name or self.email
+
+
+class ApiToken(models.Model):
+    """A personal API token of a marketing officer (``photolib.accounts.api_tokens``).
+
+    Only the SHA-256 of the secret is stored; the secret itself is shown once, when it is
+    made. ``prefix`` (the secret's first characters) lets its owner tell tokens apart. A token
+    is never deleted, only revoked, so the download log keeps naming the token it came from.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read: search, photos, collections and notices")
+        DOWNLOAD = "download", _("Read and download: also downloads, collection changes and "
+                                 "acknowledging notices")
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(max_length=12, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user_id}"
+
+    @property
+    def can_download(self) -> bool:
+        return self.scope == self.Scope.DOWNLOAD
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -40,7 +40,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from photolib.accounts.models import User
-from photolib.accounts.sessions import is_staff_account
+from photolib.accounts.sessions import is_sessionless, is_staff_account
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -247,9 +247,10 @@ def _open_before_verified(request) -> bool:
     if request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/")):
         return True
     try:
-        return resolve(request.path_info).view_name in OPEN_BEFORE_VERIFIED
+        match = resolve(request.path_info)
     except Resolver404:
         return False
+    return match.view_name in OPEN_BEFORE_VERIFIED or is_sessionless(match.func)
 
 
 # --- Demo --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from photolib.accounts import roles
 from photolib.accounts.language import override_for
 from photolib.accounts.models import User
 from photolib.accounts.signals import credit_changed
+from photolib.accounts.timezones import validate_time_zone
 from photolib.accounts.tokens import (
     InvalidLink,
     VerificationError,
@@ -110,8 +111,10 @@ def user_resend_verification(*, user: User) -> bool:
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, display_name: str, credit_name: str) -> User:
-    """Change the names a person shows and is credited with; return the user.
+def user_update_profile(*, user: User, display_name: str, credit_name: str,
+                        time_zone: str | None = None) -> User:
+    """Change the names a person shows and is credited with (and, when given, the time
+    zone times are shown in); return the user.
 
     When either changes, ``credit_changed`` is announced after commit: credit lines derived
     from them (the catalog's search documents) follow.
@@ -120,7 +123,12 @@ def user_update_profile(*, user: User, display_name: str, credit_name: str) -> U
     display_name, credit_name = display_name.strip(), credit_name.strip()
     changed = (user.display_name, user.credit_name) != (display_name, credit_name)
     user.display_name, user.credit_name = display_name, credit_name
-    user.save(update_fields=["display_name", "credit_name"])
+    fields = ["display_name", "credit_name"]
+    if time_zone is not None:
+        validate_time_zone(time_zone)
+        user.time_zone = time_zone
+        fields.append("time_zone")
+    user.save(update_fields=fields)
     if changed:
         transaction.on_commit(partial(credit_changed.send, sender=User, user_id=user.pk))
     return user

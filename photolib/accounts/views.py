@@ -220,7 +220,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(user=request.user,
                                      display_name=form.cleaned_data["display_name"],
-                                     credit_name=form.cleaned_data["credit_name"] or "")
+                                     credit_name=form.cleaned_data["credit_name"] or "",
+                                     time_zone=form.cleaned_data["time_zone"] or None)
         code = supported(form.cleaned_data.get("language")) or ""
         services.user_set_language(user=request.user, language=code)
         response = redirect("accounts:profile")

@@ -8,7 +8,9 @@ from photolib.catalog.models import Collection, Download, Synonym
 class DownloadAdmin(ReadOnlyAdmin):
     """The usage log is evidence: read-only."""
 
-    list_display = ("at", "photo", "user", "rendition", "use", "campaign", "consent_record")
+    # ``api_token``: the token a download through the API came with (empty: the web form).
+    list_display = ("at", "photo", "user", "api_token", "rendition", "use", "campaign",
+                    "consent_record")
     list_filter = ("use", "rendition")
     search_fields = ("campaign", "user__email", "photo__title")
     date_hierarchy = "at"

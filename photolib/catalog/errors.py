@@ -21,6 +21,15 @@ class FileUnavailable(CatalogError):
     code = "storage_unavailable"
 
 
+class SigningFailed(CatalogError):
+    """The download copy could not be written or signed (the metadata library or the C2PA
+    signer refused: a misconfigured certificate, most likely); nothing was recorded and
+    the error is logged for the library's staff."""
+
+    status_code = 503
+    code = "signing_failed"
+
+
 class FilePreparing(CatalogError):
     """The photo's print file is not made yet; the worker has been asked for it and nothing
     was recorded. Trying again in a few minutes works."""

@@ -186,6 +186,11 @@ class Download(models.Model):
     class Rendition(models.TextChoices):
         WEB = "web", _("Web (1600 px)")
         PRINT = "print", _("Print (full resolution)")
+        # Social-ready crops around the photo's focal point (media_ingest.crops.CROPS).
+        SQUARE = "square", _("Square 1:1 (1080 × 1080)")
+        PORTRAIT = "portrait", _("Portrait 4:5 (1080 × 1350)")
+        WIDE = "wide", _("Link preview 1.91:1 (1200 × 628)")
+        STORY = "story", _("Story 9:16 (1080 × 1920)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="downloads")
@@ -205,6 +210,10 @@ class Download(models.Model):
     owner_told_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When the photo's owner was told of this use (the "
                                          "first-use mail or the weekly digest)."))
+    api_token = models.ForeignKey(
+        "accounts.ApiToken", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="downloads",
+        help_text=_("The API token it was asked for with (empty: the web form)."))
 
     class Meta:
         verbose_name = _("download")

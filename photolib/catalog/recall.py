@@ -12,6 +12,9 @@ withdrawal, takedown or group withdrawal commits) compares the open listings wit
 * a photo someone holds that is not cleared and never had a listing (it left between
   two scans) gets a closed listing and the same notices.
 
+Each closed listing is announced (``photolib.catalog.signals.rights_ended``, after commit):
+the API's webhooks listen there.
+
 Deleting a photo's rows (its owner deleting an unused photo, account erasure, retention)
 closes its listing in the deleting transaction (``photo_removing``), before the rows go.
 
@@ -39,6 +42,7 @@ from django.utils.translation import gettext_lazy
 from photolib.accounts.language import override_for
 from photolib.accounts.models import User
 from photolib.catalog.models import CollectionItem, Download, Listing, RecallNotice
+from photolib.catalog.signals import announce_rights_ended
 from photolib.celery import enqueue
 from photolib.consent.models import USE_LABELS
 from photolib.photos.models import Photo
@@ -160,6 +164,7 @@ def _close(listing: Listing, photo: Photo | None, now: datetime) -> int:
     if reason == Listing.Reason.ERASED or photo is None:
         listing.title = ""  # the photographer's words go with their account
     listing.save(update_fields=["ended_at", "reason", "rights_ended_at", "title"])
+    announce_rights_ended(listing)  # API webhooks, once this commits
     return _tell_holders(listing)
 
 
@@ -270,6 +275,7 @@ def recall_on_removal(photo: Photo) -> None:
     listing.rights_ended_at = now
     listing.title = ""
     listing.save(update_fields=["ended_at", "reason", "rights_ended_at", "title"])
+    announce_rights_ended(listing)
     _tell_holders(listing)
 
 

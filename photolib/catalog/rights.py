@@ -1,45 +1,58 @@
-"""Rights metadata carried inside every downloaded file, as XMP (IPTC Core,
-IPTC Extension/PLUS, XMP Rights and Photoshop namespaces).
+"""Rights metadata carried inside every downloaded file: which fields say what, in IPTC-IIM,
+XMP (Dublin Core, IPTC Core, PLUS, XMP Rights, Photoshop) and EXIF.
 
-``rights_xmp`` builds the packet; ``embed_xmp`` places it in a JPEG as an APP1
-segment right after the start-of-image marker, without re-encoding the pixels;
-``stream_with_xmp`` does the same to a stored file chunk by chunk, so a full-resolution
-print file never has to be held in memory whole.
+This module only maps the facts of one download (``RightsInfo``) to field values; it
+writes nothing. ``photolib.catalog.embedding`` hands the three mappings to the metadata
+library (pyexiv2) and then signs the file (C2PA). Keeping the mapping pure keeps it cheap
+to test field by field and under mutation testing.
+
+Codes come from the standards' own vocabularies (see /work/shared/REFERENCES.md):
+PLUS model-release and minor-age codes and the IPTC 2023.1 data-mining values.
 """
 
 from __future__ import annotations
 
-import struct
-import xml.etree.ElementTree as ET  # noqa: S405 - we build XML, never parse untrusted input
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
-NS = {
-    "x": "adobe:ns:meta/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "photoshop": "http://ns.adobe.com/photoshop/1.0/",
-    "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
-    "Iptc4xmpCore": "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
-    "plus": "http://ns.useplus.org/ldf/xmp/1.0/",
-    "photolib": "https://photolib.example/ns/consent/1.0/",
-}
-for _prefix, _uri in NS.items():
-    ET.register_namespace(_prefix, _uri)
+PLUS_VOCAB = "http://ns.useplus.org/ldf/vocab/"
+#: Our own XMP namespace: the consent the file was licensed under.
+PHOTOLIB_NS = "https://photolib.example/ns/consent/1.0/"
+PHOTOLIB_PREFIX = "photolib"
 
-XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
-# PLUS model-release vocabulary (useplus.org): what the uploader attested.
-MODEL_RELEASE = {
-    "none": "http://ns.useplus.org/ldf/vocab/MR-NAP",  # not applicable: no people
-    "consented": "http://ns.useplus.org/ldf/vocab/MR-NON",  # consent, no written release
-    "release": "http://ns.useplus.org/ldf/vocab/MR-LMR",  # release on file
-    "minors": "http://ns.useplus.org/ldf/vocab/MR-LMR",
+# Model release status (PLUS): what the uploader attested, and whether a signed release is
+# on file. No people: not applicable. People who consented with no written release: the
+# releases are incomplete (limited). A release on file (always so for minors, and for any
+# people where the agreement asks for releases; the rights-cleared rule enforces it):
+# unlimited releases, for the uses the agreement licenses.
+MR_NOT_APPLICABLE = "MR-NAP"
+MR_LIMITED = "MR-LMR"
+MR_UNLIMITED = "MR-UMR"
+#: Minor model age disclosure: the uploader says a minor appears but not their age.
+AGE_UNKNOWN = "AG-UNK"
+# Data mining (IPTC Photo Metadata 2023.1, plus:DataMining).
+DMI_ALLOWED = "DMI-ALLOWED"
+DMI_NO_AI_TRAINING = "DMI-PROHIBITED-AIMLTRAINING"
+
+# IIM field limits in bytes (IPTC IIM 4.2): longer values are cut at a character boundary.
+IIM_LIMITS = {
+    "Iptc.Application2.ObjectName": 64,
+    "Iptc.Application2.Byline": 32,
+    "Iptc.Application2.Credit": 32,
+    "Iptc.Application2.Source": 32,
+    "Iptc.Application2.Copyright": 128,
+    "Iptc.Application2.SpecialInstructions": 256,
+    "Iptc.Application2.Caption": 2000,
 }
+#: IIM 1:90, "ESC % G": the record's text is UTF-8.
+IIM_UTF8 = "\x1b%G"
 
 
 @dataclass(frozen=True)
 class RightsInfo:
+    """Everything one downloaded file says about its rights (built by
+    ``catalog.services.rights_for``)."""
+
+    title: str
     creator: str
     credit_line: str
     copyright_notice: str
@@ -47,96 +60,114 @@ class RightsInfo:
     web_statement: str
     licensor_name: str
     licensor_url: str
-    people: str
+    licensee_name: str
+    licence_id: str
+    licence_start: str  # ISO date
+    licence_end: str  # ISO date, or "" for a perpetual licence
+    people: str  # photos.models.People value
+    release_on_file: bool
+    minors_disclosed: bool  # True only in a business-to-business file (see services)
+    ai_training_allowed: bool
     consent_receipt_id: str
-    title: str
+    agreement_version: str  # "<group> v<number>"
+    agreement_sha256: str
+    stated_use: str
+    source: str
+    description: str = ""
+    alt_text: str = ""
+    extended_description: str = ""
 
 
-def _q(prefix: str, name: str) -> str:
-    return f"{{{NS[prefix]}}}{name}"
+def model_release_code(people: str, *, release_on_file: bool) -> str:
+    """The PLUS model-release code for a people answer (``photos.models.People``)."""
+    if people == "none":
+        return MR_NOT_APPLICABLE
+    return MR_UNLIMITED if release_on_file else MR_LIMITED
 
 
-def _alt(parent: ET.Element, prefix: str, name: str, text: str) -> None:
-    alt = ET.SubElement(ET.SubElement(parent, _q(prefix, name)), _q("rdf", "Alt"))
-    li = ET.SubElement(alt, _q("rdf", "li"))
-    li.set("{http://www.w3.org/XML/1998/namespace}lang", "x-default")
-    li.text = text
+def data_mining_code(*, ai_training_allowed: bool) -> str:
+    return DMI_ALLOWED if ai_training_allowed else DMI_NO_AI_TRAINING
 
 
-def rights_xmp(info: RightsInfo) -> bytes:
-    root = ET.Element(_q("x", "xmpmeta"))
-    rdf = ET.SubElement(root, _q("rdf", "RDF"))
-    d = ET.SubElement(rdf, _q("rdf", "Description"))
-    d.set(_q("rdf", "about"), "")
-    d.set(_q("photoshop", "Credit"), info.credit_line)
-    d.set(_q("xmpRights", "Marked"), "True")
-    d.set(_q("xmpRights", "WebStatement"), info.web_statement)
-    d.set(_q("plus", "ModelReleaseStatus"), MODEL_RELEASE.get(info.people, MODEL_RELEASE["none"]))
-    d.set(_q("photolib", "ConsentReceiptID"), info.consent_receipt_id)
-    creator = ET.SubElement(ET.SubElement(d, _q("dc", "creator")), _q("rdf", "Seq"))
-    ET.SubElement(creator, _q("rdf", "li")).text = info.creator
-    _alt(d, "dc", "title", info.title)
-    _alt(d, "dc", "rights", info.copyright_notice)
-    _alt(d, "xmpRights", "UsageTerms", info.usage_terms)
-    licensor = ET.SubElement(ET.SubElement(d, _q("plus", "Licensor")), _q("rdf", "Seq"))
-    entry = ET.SubElement(licensor, _q("rdf", "li"))
-    entry.set(_q("rdf", "parseType"), "Resource")
-    ET.SubElement(entry, _q("plus", "LicensorName")).text = info.licensor_name
-    ET.SubElement(entry, _q("plus", "LicensorURL")).text = info.licensor_url
-    body = ET.tostring(root, encoding="utf-8", xml_declaration=False)
-    return (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>' + body
-            + b'<?xpacket end="r"?>')
+def special_instructions(info: RightsInfo) -> str:
+    training = ("AI/ML training permitted." if info.ai_training_allowed
+                else "No AI/ML training.")
+    return f"{info.credit_line}. Licence {info.licence_id}: {info.web_statement}. {training}"
 
 
-def embed_xmp(jpeg: bytes, packet: bytes) -> bytes:
-    """Insert ``packet`` as an XMP APP1 segment after SOI; the image data is untouched.
-
-    Raises ``ValueError`` if ``jpeg`` is not a JPEG or the packet exceeds one segment.
-    """
-    if jpeg[:2] != SOI:
-        raise ValueError("not a JPEG")
-    return jpeg[:2] + xmp_segment(packet) + jpeg[2:]
+def iim_truncate(value: str, limit: int) -> str:
+    """``value`` cut to at most ``limit`` UTF-8 bytes, never inside a character."""
+    return value.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
-SOI = b"\xff\xd8"
-CHUNK_BYTES = 64 * 1024
+def iptc_fields(info: RightsInfo) -> dict[str, str | list[str]]:
+    """IPTC-IIM (the APP13 block many CMSs read), with the same values as the XMP."""
+    values: dict[str, str] = {
+        "Iptc.Application2.ObjectName": info.title,
+        "Iptc.Application2.Byline": info.creator,
+        "Iptc.Application2.Credit": info.credit_line,
+        "Iptc.Application2.Source": info.source,
+        "Iptc.Application2.Copyright": info.copyright_notice,
+        "Iptc.Application2.SpecialInstructions": special_instructions(info),
+    }
+    if info.description:
+        values["Iptc.Application2.Caption"] = info.description
+    fields: dict[str, str | list[str]] = {"Iptc.Envelope.CharacterSet": IIM_UTF8}
+    for key, value in values.items():
+        cut = iim_truncate(value, IIM_LIMITS[key])
+        fields[key] = [cut] if key == "Iptc.Application2.Byline" else cut
+    return fields
 
 
-def xmp_segment(packet: bytes) -> bytes:
-    """The APP1 segment (marker, length, XMP namespace, packet) that carries ``packet``.
-
-    Raises ``ValueError`` if the packet exceeds one segment."""
-    payload = XMP_HEADER + packet
-    if len(payload) + 2 > 0xFFFF:
-        raise ValueError("XMP packet too large for one APP1 segment")
-    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+def exif_fields(info: RightsInfo) -> dict[str, str]:
+    """EXIF IFD0 Artist and Copyright: the only EXIF a download carries."""
+    return {"Exif.Image.Artist": info.creator, "Exif.Image.Copyright": info.copyright_notice}
 
 
-def stream_with_xmp(source: BinaryIO, packet: bytes,
-                    chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """The JPEG read from ``source`` with ``packet`` inserted after SOI, as chunks of at most
-    ``chunk_bytes`` (plus the segment in the first): what :func:`embed_xmp` returns, without
-    ever holding more than one chunk. Raises ``ValueError`` before yielding anything if the
-    source is not a JPEG or the packet is too large."""
-    segment = xmp_segment(packet)
-    head = source.read(2)
-    if head != SOI:
-        raise ValueError("not a JPEG")
-    yield head + segment
-    while chunk := source.read(chunk_bytes):
-        yield chunk
+def _lang_alt(text: str) -> dict[str, str]:
+    return {'lang="x-default"': text}
 
 
-def read_xmp(jpeg: bytes) -> bytes | None:
-    """The XMP packet of a JPEG, if any (used by tests and the inspect tools)."""
-    pos = 2
-    while pos + 4 <= len(jpeg) and jpeg[pos] == 0xFF:
-        marker = jpeg[pos + 1]
-        if marker in (0xD9, 0xDA):
-            break
-        length = struct.unpack(">H", jpeg[pos + 2:pos + 4])[0]
-        data = jpeg[pos + 4:pos + 2 + length]
-        if marker == 0xE1 and data.startswith(XMP_HEADER):
-            return data[len(XMP_HEADER):]
-        pos += 2 + length
-    return None
+def xmp_fields(info: RightsInfo) -> dict[str, object]:
+    """XMP keys in exiv2's naming (``Xmp.<prefix>.<property>``; a struct in a sequence is
+    declared ``type="Seq"`` first, then its fields as ``[1]/prefix:Field``)."""
+    fields: dict[str, object] = {
+        "Xmp.dc.title": _lang_alt(info.title),
+        "Xmp.dc.creator": [info.creator],
+        "Xmp.dc.rights": _lang_alt(info.copyright_notice),
+        "Xmp.photoshop.Credit": info.credit_line,
+        "Xmp.photoshop.Source": info.source,
+        "Xmp.photoshop.Instructions": special_instructions(info),
+        "Xmp.xmpRights.Marked": "True",
+        "Xmp.xmpRights.WebStatement": info.web_statement,
+        "Xmp.xmpRights.UsageTerms": _lang_alt(info.usage_terms),
+        "Xmp.plus.LicenseID": info.licence_id,
+        "Xmp.plus.Licensee": 'type="Seq"',
+        "Xmp.plus.Licensee[1]/plus:LicenseeName": info.licensee_name,
+        "Xmp.plus.Licensor": 'type="Seq"',
+        "Xmp.plus.Licensor[1]/plus:LicensorName": info.licensor_name,
+        "Xmp.plus.Licensor[1]/plus:LicensorURL": info.licensor_url,
+        "Xmp.plus.CopyrightOwner": 'type="Seq"',
+        "Xmp.plus.CopyrightOwner[1]/plus:CopyrightOwnerName": info.creator,
+        "Xmp.plus.ImageCreator": 'type="Seq"',
+        "Xmp.plus.ImageCreator[1]/plus:ImageCreatorName": info.creator,
+        "Xmp.plus.LicenseStartDate": info.licence_start,
+        "Xmp.plus.ModelReleaseStatus": PLUS_VOCAB + model_release_code(
+            info.people, release_on_file=info.release_on_file),
+        "Xmp.plus.DataMining": PLUS_VOCAB + data_mining_code(
+            ai_training_allowed=info.ai_training_allowed),
+        f"Xmp.{PHOTOLIB_PREFIX}.ConsentReceiptID": info.consent_receipt_id,
+        f"Xmp.{PHOTOLIB_PREFIX}.AgreementVersion": info.agreement_version,
+        f"Xmp.{PHOTOLIB_PREFIX}.AgreementSHA256": info.agreement_sha256,
+    }
+    if info.licence_end:
+        fields["Xmp.plus.LicenseEndDate"] = info.licence_end
+    if info.people == "minors" and info.minors_disclosed:
+        fields["Xmp.plus.MinorModelAgeDisclosure"] = PLUS_VOCAB + AGE_UNKNOWN
+    if info.description:
+        fields["Xmp.dc.description"] = _lang_alt(info.description)
+    if info.alt_text:
+        fields["Xmp.iptc.AltTextAccessibility"] = _lang_alt(info.alt_text)
+    if info.extended_description:
+        fields["Xmp.iptc.ExtDescrAccessibility"] = _lang_alt(info.extended_description)
+    return fields

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from photolib import ratelimit
-from photolib.catalog import recall, search, services
+from photolib.catalog import recall, search, selectors, services
 from photolib.catalog.errors import (
     CollectionRefused,
     DownloadRefused,
@@ -31,6 +31,7 @@ from photolib.catalog.errors import (
     FileUnavailable,
     NoSuchCollection,
     NotInCatalog,
+    SigningFailed,
 )
 from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm, ShareForm
 from photolib.catalog.models import Collection, Listing, RecallNotice
@@ -209,18 +210,11 @@ def _collection_page(request: HttpRequest, collection: Collection, *,
                      rename_form: CollectionForm | None = None,
                      status: int = 200) -> HttpResponse:
     """The collection page, first shown or again with the share or rename form's errors."""
-    keys = list(collection.items.values_list("photo_key", flat=True))
-    photos = list(Photo.objects.cleared().filter(pk__in=keys)
-                  .select_related("group", "owner").order_by("-uploaded_at"))
-    usable = {p.pk for p in photos}
-    gone_keys = [k for k in keys if k not in usable]
-    departed = recall.departures(gone_keys)
-    titles = dict(recall.titles(gone_keys))
-    gone = [{"key": k, "title": titles.get(k, ""), "reason": departed[k][0],
-             "since": departed[k][1]} for k in gone_keys]
+    photos, gone = selectors.collection_contents(collection)
     is_owner = collection.owner_id == request.user.pk
     return render(request, "catalog/collection_detail.html", {
-        "collection": collection, "photos": photos, "gone": gone, "total": len(keys),
+        "collection": collection, "photos": photos, "gone": gone,
+        "total": len(photos) + len(gone),
         "form": DownloadForm(), "is_owner": is_owner,
         "editors": list(collection.editors.order_by("email")),
         "history": list(collection.events.select_related("actor", "subject")
@@ -364,7 +358,8 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
                 except Photo.DoesNotExist:
                     gone.append(photo_id)  # out of the catalog: named in the README
                     continue
-                except (DownloadRefused, FileMissing, FilePreparing, FileUnavailable) as exc:
+                except (DownloadRefused, FileMissing, FilePreparing, FileUnavailable,
+                        SigningFailed) as exc:
                     skipped.append(str(exc))  # the rest of the ZIP still goes out
                     continue
                 with storages[DOWNLOADS].open(prepared.storage_name, "rb") as fh, \
@@ -375,7 +370,9 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
                         yield sink.drain()
             readme = [f"Collection: {collection.name}",
                       f"Use: {USE_LABELS.get(data['use'])}; campaign: {data['campaign']}",
-                      "Each file carries its credit line and licence in its XMP metadata."]
+                      str(_("Each file carries its credit line and licence in its IPTC, "
+                            "XMP and EXIF metadata, and signed Content Credentials "
+                            "(C2PA)."))]
             if gone:
                 departed = recall.departures(gone)
                 titles = dict(recall.titles(gone))
@@ -400,8 +397,7 @@ def collection_zip(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @marketing
 def notices(request: HttpRequest) -> HttpResponse:
-    rows = (RecallNotice.objects.filter(user=request.user).select_related("listing")
-            .order_by(F("acknowledged_at").desc(nulls_first=True), "-created_at"))
+    rows = selectors.notices_of(request.user)
     return render(request, "catalog/notices.html", {"notices": [
         {"notice": n, "lines": recall.notice_lines(n), "subject": recall.notice_subject(n)}
         for n in rows]})

@@ -71,7 +71,8 @@ class AgreementVersionAdminForm(forms.ModelForm):
     class Meta:
         model = AgreementVersion
         fields = ("group", "title", "text", "statements", "permitted_uses", "credit_required",
-                  "credit_format", "term_years", "minimum_age", "release_required_for_people")
+                  "credit_format", "term_years", "minimum_age", "release_required_for_people",
+                  "ai_training_allowed")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -167,6 +167,11 @@ class AgreementVersion(models.Model):
         default=False,
         help_text=_("A signed release must be attached when identifiable people appear."),
     )
+    ai_training_allowed = models.BooleanField(
+        default=False,
+        help_text=_("The city may let others use the photos to train AI/ML models. Off: every "
+                    "downloaded file says AI/ML training is prohibited."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+", editable=False)
@@ -255,6 +260,11 @@ class AgreementVersion(models.Model):
             lines.append("Where identifiable people appear, a signed release must be attached.")
         else:
             lines.append("Where identifiable people appear, you confirm they agreed.")
+        if self.ai_training_allowed:
+            lines.append(str(_("The city may let others use your photos to train AI models.")))
+        else:
+            lines.append(str(_("No AI training: nobody may use your photos to train AI models, "
+                               "and every file the city hands out says so.")))
         lines.append("You can withdraw at any time; photos then stop being used for new purposes.")
         return lines
 

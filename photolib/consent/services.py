@@ -35,7 +35,11 @@ from photolib.consent.models import (
     LedgerHead,
 )
 from photolib.consent.selectors import membership
-from photolib.consent.signals import announce_withdrawal, photo_withdrawal_reconciled
+from photolib.consent.signals import (
+    announce_published,
+    announce_withdrawal,
+    photo_withdrawal_reconciled,
+)
 
 
 @dataclass(frozen=True)
@@ -407,7 +411,8 @@ def agreement_create_draft(*, group: CommunityGroup, acting_user: User | None, t
     if current is not None:
         base = {f: getattr(current, f) for f in (
             "title", "statements", "permitted_uses", "credit_required", "credit_format",
-            "term_years", "minimum_age", "release_required_for_people")}
+            "term_years", "minimum_age", "release_required_for_people",
+            "ai_training_allowed")}
     base.update(terms)
     bad = [u for u in base.get("permitted_uses", []) if u not in USE_LABELS]
     if bad:
@@ -441,4 +446,5 @@ def agreement_publish(*, version: AgreementVersion, acting_user: User | None
     version.published_at = timezone.now()
     version.published_by = acting_user
     version.save(update_fields=["number", "text_sha256", "published_at", "published_by"])
+    announce_published(version.pk)  # the API's webhooks, once this commits
     return version

@@ -39,3 +39,23 @@ photo_withdrawal_reconciled = Signal()
 its transaction with ``sender=ConsentRecord``, ``photo_id`` (str) and ``withdrawn_at`` (the
 original withdrawal's time); the photos app marks the photo withdrawn and returns a sentence
 saying what it did. A receiver that raises rolls the re-recording back."""
+
+
+agreement_published = Signal()
+"""A new agreement version was published. Sent once its transaction commits, with
+``sender=AgreementVersion`` and ``version_id``; a failing receiver is logged only."""
+
+
+def _send_published(version_id: int) -> None:
+    from photolib.consent.models import AgreementVersion
+
+    for receiver, result in agreement_published.send_robust(sender=AgreementVersion,
+                                                            version_id=version_id):
+        if isinstance(result, Exception):
+            logger.error("receiver %r of an agreement publication failed for version %s",
+                         receiver, version_id,
+                         exc_info=(type(result), result, result.__traceback__))
+
+
+def announce_published(version_id: int) -> None:
+    transaction.on_commit(partial(_send_published, version_id))

@@ -44,10 +44,24 @@ class PhotoDetailsForm(forms.Form):
         label=_("Hide where it was taken from the city's marketing staff"), required=False,
         help_text=_("They then see neither the place nor a position on the map; reviewers "
                     "still do."))
+    alt_text = forms.CharField(
+        label=_("Alt text"), required=False, max_length=250,
+        help_text=_("What the photo shows, in a sentence, for people who cannot see it "
+                    "(about 125 characters, at most 250). It goes with the photo wherever "
+                    "the city uses it."))
+    extended_description = forms.CharField(
+        label=_("Extended description"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional: more detail for screen readers, e.g. text that appears in "
+                    "the photo."))
 
 
 class UploadForm(PhotoDetailsForm):
-    """Everything but the photo files themselves (read from ``request.FILES`` by the view)."""
+    """Everything but the photo files themselves (read from ``request.FILES`` by the view).
+    Alt text is written per photo afterwards (Edit), not once for a whole batch."""
+
+    alt_text = None
+    extended_description = None
 
     field_order = ["group", "title", "description", "tags", "place_name", "hide_location",
                    "people", "release", "own_work"]

@@ -35,7 +35,7 @@ from photolib.photos.keys import ORIGINALS, RENDITIONS, delete_quietly
 from photolib.photos.models import ModerationEvent, Photo, PhotoAttestation
 from photolib.photos.moderation import photo_withdraw
 from photolib.photos.signals import photo_removing
-from photolib.photos.uploads import clean_details, clean_tags, tags_named
+from photolib.photos.uploads import clean_alt_text, clean_details, clean_tags, tags_named
 
 _NO_CONTEXT = RequestContext()
 
@@ -66,10 +66,14 @@ def photo_update(
     tags: Iterable[str] = (),
     place_name: str = "",
     hide_location: bool = False,
+    alt_text: str | None = None,
+    extended_description: str | None = None,
 ) -> Photo:
     """Change what the owner says about a photo while it waits for review; return it.
 
-    ``hide_location``: marketing sees neither its place nor its position.
+    ``hide_location``: marketing sees neither its place nor its position. ``alt_text`` and
+    ``extended_description`` (for people who cannot see the photo) stay as they are when
+    not given.
 
     Raises ``PhotoNotFound`` (not theirs), ``NotEditable`` or ``InvalidInput``. Only these
     fields are written, so a worker finishing the ingest at the same time loses nothing.
@@ -78,7 +82,14 @@ def photo_update(
     photo.title, photo.description, photo.place_name = clean_details(
         title=title, description=description, place_name=place_name)
     photo.hide_location = bool(hide_location)
-    photo.save(update_fields=["title", "description", "place_name", "hide_location"])
+    fields = ["title", "description", "place_name", "hide_location"]
+    if alt_text is not None or extended_description is not None:
+        photo.alt_text, photo.extended_description = clean_alt_text(
+            photo.alt_text if alt_text is None else alt_text,
+            photo.extended_description if extended_description is None
+            else extended_description)
+        fields += ["alt_text", "extended_description"]
+    photo.save(update_fields=fields)
     photo.tags.set(tags_named(clean_tags(tags)))
     return photo
 

@@ -130,6 +130,16 @@ class Photo(models.Model):
     # What the resident says about it.
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    alt_text = models.CharField(
+        max_length=250, blank=True,
+        help_text=_("What the photo shows, for people who cannot see it (about 125 "
+                    "characters)."))
+    extended_description = models.TextField(
+        blank=True, help_text=_("A longer description for screen readers (optional)."))
+    # Where social crops centre (fractions of the width and height, from the top left),
+    # set by a reviewer clicking on the photo; empty: the centre.
+    focal_x = models.FloatField(null=True, blank=True)
+    focal_y = models.FloatField(null=True, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="photos")
     place_name = models.CharField(max_length=200, blank=True)
     hide_location = models.BooleanField(
@@ -224,6 +234,13 @@ class Photo(models.Model):
     def is_editable(self) -> bool:
         return self.status in (self.Status.PROCESSING, self.Status.PENDING_REVIEW,
                                self.Status.FAILED)
+
+    @property
+    def focal_point(self) -> tuple[float, float]:
+        """Where social crops centre: the reviewer's point, or the middle of the photo."""
+        if self.focal_x is None or self.focal_y is None:
+            return (0.5, 0.5)
+        return (self.focal_x, self.focal_y)
 
     def credit_line(self) -> str:
         return format_credit(self.agreement_version.credit_format,

@@ -32,7 +32,7 @@ from photolib.photos import errors
 from photolib.photos.models import ModerationEvent, Photo
 from photolib.photos.selectors import stuck_in_processing
 from photolib.photos.signals import announce, photo_approved, photo_taken_down, photo_withdrawn
-from photolib.photos.uploads import enqueue_ingest_on_commit
+from photolib.photos.uploads import clean_alt_text, enqueue_ingest_on_commit
 
 MODERATE = "accounts.moderate"
 REJECTION_MAIL_TASK = "photolib.photos.tasks.send_rejection_email"
@@ -68,23 +68,61 @@ def _reason(reason: str, missing: str) -> str:
 
 
 @transaction.atomic
-def photo_approve(*, photo_id: uuid.UUID | str, acting_user: User) -> Photo:
+def photo_approve(*, photo_id: uuid.UUID | str, acting_user: User,
+                  alt_text: str | None = None,
+                  extended_description: str | None = None) -> Photo:
     """Approve a photo waiting for review; it enters the catalog if every other
-    condition of the rights-cleared rule holds. Announces ``photo_approved``."""
+    condition of the rights-cleared rule holds. Announces ``photo_approved``.
+
+    ``alt_text`` and ``extended_description``, when given, are saved with the approval
+    (the review page asks for alt text when the resident wrote none); when ``alt_text``
+    is given it must not be empty unless the photo already has alt text, and at most 250
+    characters (``InvalidInput``; nothing is approved then)."""
     _as_reviewer(acting_user)
     photo = _locked(photo_id)
     if photo.status != Photo.Status.PENDING_REVIEW:
         raise errors.WrongState(_("“%(title)s” is %(status)s, not waiting for review.")
                                 % {"title": photo.title,
                                    "status": photo.get_status_display().lower()})
+    fields = ["status", "status_reason", "reviewed_at", "reviewed_by"]
+    if alt_text is not None or extended_description is not None:
+        alt, extended = clean_alt_text(
+            photo.alt_text if alt_text is None else alt_text,
+            photo.extended_description if extended_description is None
+            else extended_description)
+        if not alt:
+            raise errors.InvalidInput(
+                _("Write the alt text first: say in a sentence what the photo shows, for "
+                  "people who cannot see it."), field="alt_text")
+        photo.alt_text, photo.extended_description = alt, extended
+        fields += ["alt_text", "extended_description"]
     photo.status = Photo.Status.APPROVED
     photo.status_reason = ""
     photo.reviewed_at = timezone.now()
     photo.reviewed_by = acting_user
-    photo.save(update_fields=["status", "status_reason", "reviewed_at", "reviewed_by"])
+    photo.save(update_fields=fields)
     _event(photo, acting_user, ModerationEvent.Action.APPROVE)
     announce(photo_approved, photo.pk)
     enqueue(DECISION_MAIL_TASK, str(photo.pk), ModerationEvent.Action.APPROVE)
+    return photo
+
+
+@transaction.atomic
+def photo_set_focal_point(*, photo_id: uuid.UUID | str, acting_user: User, x, y) -> Photo:
+    """Where the photo's social crops centre: ``x`` and ``y`` as fractions (0..1) of its
+    width and height from the top left, as a reviewer clicked it. Raises ``InvalidInput``
+    for anything else (nothing is saved) and ``PhotoNotFound``."""
+    _as_reviewer(acting_user)
+    try:
+        fx, fy = float(x), float(y)
+    except (TypeError, ValueError):
+        fx = fy = float("nan")
+    if not (0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0):
+        raise errors.InvalidInput(_("Click on the photo to set its focal point."),
+                                  field="focal_point")
+    photo = _locked(photo_id)
+    photo.focal_x, photo.focal_y = round(fx, 4), round(fy, 4)
+    photo.save(update_fields=["focal_x", "focal_y"])
     return photo
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("photos/<uuid:photo_id>/", views.photo, name="photo"),
     path("photos/<uuid:photo_id>/files/<str:kind>/", views.file, name="file"),
     path("photos/<uuid:photo_id>/approve/", views.approve, name="approve"),
+    path("photos/<uuid:photo_id>/focal-point/", views.focal_point, name="focal_point"),
     path("photos/<uuid:photo_id>/reject/", views.reject, name="reject"),
     path("photos/<uuid:photo_id>/take-down/", views.take_down, name="take_down"),
     path("photos/<uuid:photo_id>/retry/", views.retry, name="retry"),

@@ -120,8 +120,16 @@ def _decision_view(action, success, *, with_reason: bool = False,
 @require_POST
 def approve(request: HttpRequest, photo_id) -> HttpResponse:
     """Approve one photo and say whether it is now in the catalog, and if not, why (the
-    owner may have withdrawn it or left the group while it waited)."""
-    if _decide(request, moderation.photo_approve, photo_id=photo_id):
+    owner may have withdrawn it or left the group while it waited).
+
+    The review page's form sends the alt text (asked for when the photo has none); a
+    refusal (no alt text) sends the reviewer back to that page."""
+    described = {name: request.POST[name] for name in ("alt_text", "extended_description")
+                 if name in request.POST}
+    if not _decide(request, moderation.photo_approve, photo_id=photo_id, **described):
+        if described:
+            return redirect("review:photo", photo_id=photo_id)
+    else:
         item = Photo.objects.select_related("consent_record", "agreement_version",
                                             "attestation").get(pk=photo_id)
         standing = why_not_cleared(item)
@@ -139,6 +147,17 @@ take_down = _decision_view(moderation.photo_take_down,
                            gettext_lazy("Taken down: the photo left the catalog."),
                            with_reason=True, done="review:photo", refused="review:photo")
 retry = _decision_view(moderation.photo_retry_ingest, gettext_lazy("Ingest queued again."))
+
+
+@login_required
+@reviewer
+@require_POST
+def focal_point(request: HttpRequest, photo_id) -> HttpResponse:
+    """Set where the photo's social crops centre (the review page's click on the photo)."""
+    if _decide(request, moderation.photo_set_focal_point, photo_id=photo_id,
+               x=request.POST.get("x"), y=request.POST.get("y")):
+        messages.success(request, _("Focal point saved: social crops centre there."))
+    return redirect("review:photo", photo_id=photo_id)
 
 
 @login_required

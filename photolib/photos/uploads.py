@@ -101,6 +101,22 @@ def clean_details(*, title: str, description: str, place_name: str) -> tuple[str
     return title, (description or "").strip(), place_name
 
 
+#: IPTC's ceiling for alt text (it aims at about 125 characters).
+ALT_TEXT_MAX = 250
+
+
+def clean_alt_text(alt_text: str, extended_description: str) -> tuple[str, str]:
+    """Alt text on one line of at most ``ALT_TEXT_MAX`` characters, and the extended
+    description trimmed. Raises ``InvalidInput`` naming the field."""
+    alt_text = " ".join((alt_text or "").split())
+    if len(alt_text) > ALT_TEXT_MAX:
+        raise errors.InvalidInput(
+            _("Keep the alt text to %(max)d characters (it has %(n)d); put the rest in the "
+              "extended description.") % {"max": ALT_TEXT_MAX, "n": len(alt_text)},
+            field="alt_text")
+    return alt_text, (extended_description or "").strip()
+
+
 def uploads_in_last_day(user: User) -> int:
     return Photo.objects.filter(owner=user,
                                 uploaded_at__gte=timezone.now() - timedelta(days=1)).count()

@@ -264,7 +264,8 @@ def edit(request: HttpRequest, photo_id: uuid.UUID) -> HttpResponse:
         form = PhotoDetailsForm(initial={
             "title": photo.title, "description": photo.description,
             "tags": ", ".join(t.name for t in photo.tags.all()), "place_name": photo.place_name,
-            "hide_location": photo.hide_location})
+            "hide_location": photo.hide_location, "alt_text": photo.alt_text,
+            "extended_description": photo.extended_description})
     status = 200
     if request.method == "POST":
         status = error.status_code if error else 400

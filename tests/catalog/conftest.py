@@ -82,3 +82,34 @@ def cleared(catalog_world, django_capture_on_commit_callbacks):
         return photo
 
     return make
+
+
+@pytest.fixture
+def waiting(catalog_world, django_capture_on_commit_callbacks):
+    def make(title="Harbour at noon", **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            photo = upload(catalog_world["resident"], catalog_world["group"], title, **kwargs)
+        photo.refresh_from_db()
+        assert photo.status == Photo.Status.PENDING_REVIEW
+        return photo
+    return make
+
+
+@pytest.fixture
+def reviewer_client(client, catalog_world):
+    from tests.conftest import staff_login as _staff_login
+
+    _staff_login(client, catalog_world["reviewer"])
+    return client
+
+
+@pytest.fixture
+def city_ca(settings):
+    """A local CA and leaf standing in for the city's certificate; returns the CA's PEM,
+    which a verifier is told to trust."""
+    from photolib.devca import local_chain
+
+    chain = local_chain("Test City")
+    settings.PHOTOLIB_C2PA_CHAIN_PEM = chain.chain_pem
+    settings.PHOTOLIB_C2PA_KEY_PEM = chain.key_pem
+    return chain.ca_pem

@@ -5,27 +5,8 @@ from django.core import mail
 from django.urls import reverse
 
 from photolib.photos.models import ModerationEvent, Photo
-from tests.catalog.conftest import upload
-from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def waiting(catalog_world, django_capture_on_commit_callbacks):
-    def make(title="Harbour at noon", **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            photo = upload(catalog_world["resident"], catalog_world["group"], title, **kwargs)
-        photo.refresh_from_db()
-        assert photo.status == Photo.Status.PENDING_REVIEW
-        return photo
-    return make
-
-
-@pytest.fixture
-def reviewer_client(client, catalog_world):
-    staff_login(client, catalog_world["reviewer"])
-    return client
 
 
 def test_queue_is_oldest_first_with_the_evidence(reviewer_client, waiting):

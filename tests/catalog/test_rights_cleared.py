@@ -1,20 +1,25 @@
 """The rights-cleared rule, one condition per row: each alone removes a photo from
-every marketing surface (search, detail, rendition, download, collection, ZIP)."""
+every marketing surface (search, detail, rendition, download, collection, ZIP), and from
+every resource of the API (search, photo, rendition, download, its file link, collection,
+adding to a collection), where it is a 404, never a 403."""
 
 import io
 import zipfile
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from photolib.accounts.api_tokens import api_token_create
 from photolib.catalog import search, services
 from photolib.catalog.models import Synonym
 from photolib.consent.models import CollectionMethod
 from photolib.consent.services import RequestContext, consent_withdraw
 from photolib.photos import moderation
 from photolib.photos.models import People, Photo, PhotoAttestation
+from tests.api.conftest import ApiClient
 from tests.consent.conftest import publish
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +96,26 @@ CONDITIONS = [_unapproved, _rejected, _withdrawn_photo, _taken_down, _ingest_unf
               _minors_without_release]
 
 
+def api_surfaces(api: ApiClient, photo, collection) -> dict[str, int | bool]:
+    """Which API resources show the photo: for single-photo resources, the status (200
+    while cleared, then 404); for lists, whether the photo is among them."""
+    found = api.get(reverse("api:search"), {"q": "harbour"}).json()["results"]
+    held = api.get(reverse("api:collection", args=[collection.pk])).json()
+    download = api.post(reverse("api:downloads"), {"photo_id": str(photo.pk),
+                                                   "use": "web", "campaign": "Spring"})
+    scratch = services.collection_create(owner=collection.owner, name="Scratch")
+    return {
+        "api search": any(r["id"] == str(photo.pk) for r in found),
+        "api photo": api.get(reverse("api:photo", args=[photo.pk])).status_code,
+        "api rendition": api.get(reverse("api:rendition", args=[photo.pk, "thumb"])
+                                 ).status_code,
+        "api download": download.status_code,
+        "api collection": any(p["id"] == str(photo.pk) for p in held["photos"]),
+        "api collection add": api.post(reverse("api:collection_photos", args=[scratch.pk]),
+                                       {"photo_id": str(photo.pk)}).status_code,
+    }
+
+
 def surfaces(client, photo, collection) -> dict[str, bool]:
     """Which marketing surfaces show the photo."""
     found = search.search(search.Filters(q="harbour"), with_facets=False)
@@ -134,11 +159,25 @@ def test_each_condition_alone_removes_the_photo_everywhere(client, catalog_world
     client.force_login(officer)
     collection = services.collection_create(owner=officer, name="Spring campaign")
     services.collection_add(collection=collection, photo_id=photo.pk)
+    _token, secret = api_token_create(user=officer, name="CMS", scope="download")
+    api = ApiClient(secret)
     before = surfaces(client, photo, collection)
     assert all(before.values()), before
+    api_before = api_surfaces(api, photo, collection)
+    assert api_before == {"api search": True, "api photo": 200, "api rendition": 200,
+                          "api download": 201, "api collection": True,
+                          "api collection add": 200}, api_before
+    link = api.post(reverse("api:downloads"), {
+        "photo_id": str(photo.pk), "use": "web", "campaign": "Spring"}).json()["file_url"]
     condition(photo, catalog_world)
     after = surfaces(client, photo, collection)
     assert not any(after.values()), after
+    # Never a 403: a photo out of the catalog does not exist for the API.
+    api_after = api_surfaces(api, photo, collection)
+    assert api_after == {"api search": False, "api photo": 404, "api rendition": 404,
+                         "api download": 404, "api collection": False,
+                         "api collection add": 404}, api_after
+    assert api.get(link.removeprefix(settings.SITE_URL)).status_code == 404, link
 
 
 SEARCHES = [{"q": "harbour"}, {"q": "harbour", "sort": "newest"}, {"q": "harb"},

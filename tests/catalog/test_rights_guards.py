@@ -1,178 +1,179 @@
-"""Guards on the rights metadata a downloaded file carries: the PLUS model-release status
-says what the uploader attested (codes from useplus.org's vocabulary), and the usage
-terms name the agreement's own permitted uses, no more.
+"""Guards on the rights metadata a downloaded file carries: which PLUS codes each attestation
+gets (useplus.org's vocabulary), what the data-mining field says for each agreement, how
+IIM's length limits cut a value, and that the usage terms name the agreement's own permitted
+uses, no more.
 
-The tests fail on mutations the older tests let through (see bench/MUTATION.md).
+The mapping tests need no database (fast in the mutation run); the download tests read the
+file back with exiftool (tests/catalog/exiftool.py).
 """
 
-import io
 import re
-import struct
-import xml.etree.ElementTree as ET  # noqa: S405 - parses only packets this code just built
+from dataclasses import replace
 
 import pytest
-from PIL import Image
 
-from photolib.catalog import services
-from photolib.catalog.rights import NS, XMP_HEADER, RightsInfo, embed_xmp, read_xmp, rights_xmp
+from photolib.catalog import rights, services
+from photolib.catalog.rights import RightsInfo
 from photolib.consent.models import USE_LABELS, CommunityGroup
 from photolib.photos.models import People
+from tests.catalog.exiftool import exiftool
 from tests.consent.conftest import grant, publish
 
-# No module-wide database mark: the packet tests need none (the download tests get one
-# through catalog_world), which keeps them fast in the mutation run.
 PLUS_VOCAB = "http://ns.useplus.org/ldf/vocab/"
 
-# PLUS model release status: MR-NAP "not applicable" only when no people appear;
-# MR-NON "none": people appear, no written release exists (they consented orally);
-# MR-LMR "limited or incomplete": a release on file, valid for the agreement's uses only.
+# PLUS model release status: MR-NAP "not applicable" only when no people appear; people
+# without a written release: MR-LMR "limited or incomplete"; a release on file (always for
+# minors and attached releases; for any people where the agreement requires one):
+# MR-UMR "unlimited model releases". MR-NON ("none") would wrongly say nobody consented.
 MODEL_RELEASE_TABLE = [
-    (People.NONE, "MR-NAP"),
-    (People.CONSENTED, "MR-NON"),
-    (People.RELEASE, "MR-LMR"),
-    (People.MINORS, "MR-LMR"),
+    (People.NONE, False, "MR-NAP"),
+    (People.NONE, True, "MR-NAP"),
+    (People.CONSENTED, False, "MR-LMR"),
+    (People.CONSENTED, True, "MR-UMR"),
+    (People.RELEASE, True, "MR-UMR"),
+    (People.MINORS, True, "MR-UMR"),
 ]
 
 
-def q(prefix: str, name: str) -> str:
-    return f"{{{NS[prefix]}}}{name}"
-
-
 def info(**overrides) -> RightsInfo:
-    values = {"creator": "Rosa Ruiz", "credit_line": "Photo: Rosa Ruiz / Harbour Photos",
+    values = {"title": "Dusk & <sea>", "creator": "Rosa Ruiz",
+              "credit_line": "Photo: Rosa Ruiz / Harbour Photos",
               "copyright_notice": "© 2025 Rosa Ruiz", "usage_terms": "Licensed for: Websites.",
               "web_statement": "https://city.example/licence/1/",
               "licensor_name": "Example City", "licensor_url": "https://city.example",
-              "people": People.NONE, "consent_receipt_id": "receipt-1", "title": "Dusk & <sea>"}
+              "licensee_name": "Example City, Marketing", "licence_id": "download-1",
+              "licence_start": "2025-01-02", "licence_end": "2027-01-02",
+              "people": People.NONE, "release_on_file": False, "minors_disclosed": False,
+              "ai_training_allowed": False, "consent_receipt_id": "receipt-1",
+              "agreement_version": "Harbour Photos v1", "agreement_sha256": "ab" * 32,
+              "stated_use": "Websites", "source": "Example City community photo library"}
     values.update(overrides)
     return RightsInfo(**values)
 
 
-def description(packet: bytes) -> ET.Element:
-    assert packet.startswith(b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>')
-    assert packet.endswith(b'<?xpacket end="r"?>')
-    root = ET.fromstring(packet)  # noqa: S314 - our own packet
-    assert root.tag == q("x", "xmpmeta")
-    found = root.find(f"{q('rdf', 'RDF')}/{q('rdf', 'Description')}")
-    assert found is not None
-    return found
+@pytest.mark.parametrize(("people", "release", "code"), MODEL_RELEASE_TABLE)
+def test_model_release_status_follows_the_attestation(people, release, code):
+    assert rights.model_release_code(people, release_on_file=release) == code
+    fields = rights.xmp_fields(info(people=people, release_on_file=release))
+    assert fields["Xmp.plus.ModelReleaseStatus"] == PLUS_VOCAB + code
 
 
-def alt_text(node: ET.Element, prefix: str, name: str) -> str:
-    items = node.findall(f"{q(prefix, name)}/{q('rdf', 'Alt')}/{q('rdf', 'li')}")
-    assert len(items) == 1
-    assert items[0].get("{http://www.w3.org/XML/1998/namespace}lang") == "x-default"
-    return items[0].text
+def test_minor_age_is_disclosed_only_for_minors_in_a_business_file():
+    key = "Xmp.plus.MinorModelAgeDisclosure"
+    assert rights.xmp_fields(info(people=People.MINORS, release_on_file=True,
+                                  minors_disclosed=True))[key] == PLUS_VOCAB + "AG-UNK"
+    assert key not in rights.xmp_fields(info(people=People.MINORS, release_on_file=True))
+    for people in (People.NONE, People.CONSENTED, People.RELEASE):
+        assert key not in rights.xmp_fields(info(people=people, minors_disclosed=True))
 
 
-def model_release(packet: bytes) -> str:
-    value = description(packet).get(q("plus", "ModelReleaseStatus"))
-    assert value.startswith(PLUS_VOCAB), value
-    return value.removeprefix(PLUS_VOCAB)
+@pytest.mark.parametrize(("allowed", "code"), [(False, "DMI-PROHIBITED-AIMLTRAINING"),
+                                               (True, "DMI-ALLOWED")])
+def test_data_mining_says_what_the_agreement_says(allowed, code):
+    assert rights.data_mining_code(ai_training_allowed=allowed) == code
+    facts = info(ai_training_allowed=allowed)
+    assert rights.xmp_fields(facts)["Xmp.plus.DataMining"] == PLUS_VOCAB + code
+    said = "AI/ML training permitted." if allowed else "No AI/ML training."
+    assert rights.special_instructions(facts).endswith(said)
 
 
-@pytest.mark.parametrize(("people", "code"), MODEL_RELEASE_TABLE, ids=[p for p, _ in
-                                                                        MODEL_RELEASE_TABLE])
-def test_model_release_status_follows_the_attestation(people, code):
-    assert model_release(rights_xmp(info(people=people))) == code
+def test_every_field_is_mapped_from_its_fact():
+    facts = info(description="Boats at dusk", alt_text="Boats moored at dusk",
+                 extended_description="Three fishing boats, orange sky.")
+    assert rights.exif_fields(facts) == {"Exif.Image.Artist": "Rosa Ruiz",
+                                         "Exif.Image.Copyright": "© 2025 Rosa Ruiz"}
+    instructions = ("Photo: Rosa Ruiz / Harbour Photos. Licence download-1: "
+                    "https://city.example/licence/1/. No AI/ML training.")
+    assert rights.special_instructions(facts) == instructions
+    assert rights.iptc_fields(facts) == {
+        "Iptc.Envelope.CharacterSet": "\x1b%G",
+        "Iptc.Application2.ObjectName": "Dusk & <sea>",
+        "Iptc.Application2.Byline": ["Rosa Ruiz"],
+        "Iptc.Application2.Credit": "Photo: Rosa Ruiz / Harbour Photo",  # 32 bytes at most
+        "Iptc.Application2.Source": "Example City community photo lib",
+        "Iptc.Application2.Copyright": "© 2025 Rosa Ruiz",
+        "Iptc.Application2.SpecialInstructions": instructions,
+        "Iptc.Application2.Caption": "Boats at dusk",
+    }
+    x = 'lang="x-default"'
+    assert rights.xmp_fields(facts) == {
+        "Xmp.dc.title": {x: "Dusk & <sea>"},
+        "Xmp.dc.creator": ["Rosa Ruiz"],
+        "Xmp.dc.rights": {x: "© 2025 Rosa Ruiz"},
+        "Xmp.dc.description": {x: "Boats at dusk"},
+        "Xmp.photoshop.Credit": "Photo: Rosa Ruiz / Harbour Photos",
+        "Xmp.photoshop.Source": "Example City community photo library",
+        "Xmp.photoshop.Instructions": instructions,
+        "Xmp.xmpRights.Marked": "True",
+        "Xmp.xmpRights.WebStatement": "https://city.example/licence/1/",
+        "Xmp.xmpRights.UsageTerms": {x: "Licensed for: Websites."},
+        "Xmp.iptc.AltTextAccessibility": {x: "Boats moored at dusk"},
+        "Xmp.iptc.ExtDescrAccessibility": {x: "Three fishing boats, orange sky."},
+        "Xmp.plus.LicenseID": "download-1",
+        "Xmp.plus.Licensee": 'type="Seq"',
+        "Xmp.plus.Licensee[1]/plus:LicenseeName": "Example City, Marketing",
+        "Xmp.plus.Licensor": 'type="Seq"',
+        "Xmp.plus.Licensor[1]/plus:LicensorName": "Example City",
+        "Xmp.plus.Licensor[1]/plus:LicensorURL": "https://city.example",
+        "Xmp.plus.CopyrightOwner": 'type="Seq"',
+        "Xmp.plus.CopyrightOwner[1]/plus:CopyrightOwnerName": "Rosa Ruiz",
+        "Xmp.plus.ImageCreator": 'type="Seq"',
+        "Xmp.plus.ImageCreator[1]/plus:ImageCreatorName": "Rosa Ruiz",
+        "Xmp.plus.LicenseStartDate": "2025-01-02",
+        "Xmp.plus.LicenseEndDate": "2027-01-02",
+        "Xmp.plus.ModelReleaseStatus": PLUS_VOCAB + "MR-NAP",
+        "Xmp.plus.DataMining": PLUS_VOCAB + "DMI-PROHIBITED-AIMLTRAINING",
+        "Xmp.photolib.ConsentReceiptID": "receipt-1",
+        "Xmp.photolib.AgreementVersion": "Harbour Photos v1",
+        "Xmp.photolib.AgreementSHA256": "ab" * 32,
+    }
 
 
-def test_every_rights_field_is_in_the_packet():
-    facts = info()
-    d = description(rights_xmp(facts))
-    assert d.get(q("rdf", "about")) == ""
-    assert d.get(q("photoshop", "Credit")) == facts.credit_line
-    assert d.get(q("xmpRights", "Marked")) == "True"
-    assert d.get(q("xmpRights", "WebStatement")) == facts.web_statement
-    assert d.get(q("photolib", "ConsentReceiptID")) == facts.consent_receipt_id
-    creators = d.findall(f"{q('dc', 'creator')}/{q('rdf', 'Seq')}/{q('rdf', 'li')}")
-    assert [c.text for c in creators] == [facts.creator]
-    assert alt_text(d, "dc", "title") == facts.title
-    assert alt_text(d, "dc", "rights") == facts.copyright_notice
-    assert alt_text(d, "xmpRights", "UsageTerms") == facts.usage_terms
-    licensors = d.findall(f"{q('plus', 'Licensor')}/{q('rdf', 'Seq')}/{q('rdf', 'li')}")
-    assert len(licensors) == 1
-    assert licensors[0].get(q("rdf", "parseType")) == "Resource"
-    assert licensors[0].find(q("plus", "LicensorName")).text == facts.licensor_name
-    assert licensors[0].find(q("plus", "LicensorURL")).text == facts.licensor_url
+def test_optional_fields_are_left_out_when_empty():
+    fields = rights.xmp_fields(info(licence_end=""))
+    for key in ("Xmp.plus.LicenseEndDate", "Xmp.dc.description",
+                "Xmp.iptc.AltTextAccessibility", "Xmp.iptc.ExtDescrAccessibility"):
+        assert key not in fields
+    assert "Iptc.Application2.Caption" not in rights.iptc_fields(info())
 
 
-def test_the_packet_is_utf8_text():
-    packet = rights_xmp(info(title="Zoë’s harbour", creator="Zoë Ünal"))
-    assert "Zoë’s harbour".encode() in packet and "Zoë Ünal".encode() in packet
-    assert b"&#" not in packet  # characters as UTF-8, not character references
-    assert b"<?xml" not in packet  # no declaration inside the xpacket
+@pytest.mark.parametrize(("value", "limit", "cut"), [
+    ("abc", 3, "abc"), ("abcd", 3, "abc"), ("Zoë", 3, "Zo"), ("Zoë", 4, "Zoë"),
+    ("", 5, ""), ("ééé", 5, "éé")])
+def test_iim_values_are_cut_at_a_character_boundary(value, limit, cut):
+    assert rights.iim_truncate(value, limit) == cut
 
 
-def jpeg(**save) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (32, 24), (10, 120, 200)).save(out, "JPEG", **save)
-    return out.getvalue()
-
-
-def test_xmp_goes_right_after_soi_and_reads_back_with_the_pixels_untouched():
-    original = jpeg()
-    packet = rights_xmp(info())
-    embedded = embed_xmp(original, packet)
-    assert embedded[:2] == b"\xff\xd8" and embedded[2:4] == b"\xff\xe1"
-    length = struct.unpack(">H", embedded[4:6])[0]
-    assert length == 2 + len(XMP_HEADER) + len(packet)
-    assert embedded[6:6 + len(XMP_HEADER)] == XMP_HEADER
-    assert embedded[4 + length:] == original[2:]
-    assert read_xmp(embedded) == packet
-    assert Image.open(io.BytesIO(embedded)).tobytes() == Image.open(io.BytesIO(original)).tobytes()
-
-
-def test_read_xmp_skips_other_segments_and_stops_at_the_image_data():
-    exif = Image.Exif()
-    exif[0x010F] = "Canon"
-    with_exif = jpeg(exif=exif.tobytes())  # an APP1 that is EXIF, not XMP
-    assert read_xmp(with_exif) is None
-    packet = rights_xmp(info())
-    segment = embed_xmp(b"\xff\xd8", packet)[2:]
-    # After the JFIF, EXIF, quantisation and Huffman segments, just before the scan: found.
-    scan = with_exif.index(b"\xff\xda")
-    assert read_xmp(with_exif[:scan] + segment + with_exif[scan:]) == packet
-    # Past the start of the scan it is image data, not a segment: never read.
-    assert read_xmp(with_exif[:-2] + segment + with_exif[-2:]) is None
-    # An end-of-image marker ends the walk, whatever follows it.
-    assert read_xmp(b"\xff\xd8\xff\xd9\x00\x02" + segment) is None
-    assert read_xmp(b"\xff\xd8\xff\xfe\x00\x02" + segment) == packet  # a comment: skipped
-
-
-@pytest.mark.parametrize("data", [b"", b"\xff\xd8", b"\xff\xd8\xff", b"\xff\xd8\xff\xe1\x00",
-                                  b"\xff\xd8\x00\x00\x00\x00"])
-def test_read_xmp_of_truncated_or_foreign_bytes_is_none(data):
-    assert read_xmp(data) is None
-
-
-def test_embed_refuses_what_is_not_a_jpeg_or_does_not_fit_one_segment():
-    with pytest.raises(ValueError, match=r"^not a JPEG$"):
-        embed_xmp(b"\x89PNG\r\n\x1a\n", rights_xmp(info()))
-    room = 0xFFFF - 2 - len(XMP_HEADER)
-    assert read_xmp(embed_xmp(jpeg(), b"x" * room)) == b"x" * room
-    with pytest.raises(ValueError, match=r"^XMP packet too large for one APP1 segment$"):
-        embed_xmp(jpeg(), b"x" * (room + 1))
+def test_iim_limits_apply_per_field():
+    long = "x" * 3000
+    facts = replace(info(), title=long, creator=long, credit_line=long, source=long,
+                    copyright_notice=long, description=long)
+    fields = rights.iptc_fields(facts)
+    assert {k: len(v[0] if isinstance(v, list) else v) for k, v in fields.items()
+            if k.startswith("Iptc.Application2")} == rights.IIM_LIMITS
 
 
 # --- through a real download ------------------------------------------------------------
 
-def downloaded_xmp(photo, officer) -> bytes:
-    prepared = services.download_prepare(photo_id=photo.pk, user=officer, rendition="web",
-                                         use="web", campaign="Harbour festival")
+def downloaded_tags(photo, officer, rendition="web") -> dict:
     from django.core.files.storage import storages
 
+    prepared = services.download_prepare(photo_id=photo.pk, user=officer,
+                                         rendition=rendition, use="web",
+                                         campaign="Harbour festival")
     with storages["downloads"].open(prepared.storage_name, "rb") as fh:
-        packet = read_xmp(fh.read())
-    assert packet is not None
-    return packet
+        return exiftool(fh.read())
 
 
-def test_a_download_of_consented_people_says_no_release_not_no_people(catalog_world, cleared):
+def test_a_download_of_consented_people_says_limited_releases_not_no_people(
+        catalog_world, cleared):
     photo = cleared("Harbour crowd", people=People.CONSENTED)
-    assert model_release(downloaded_xmp(photo, catalog_world["marketing"])) == "MR-NON"
+    tags = downloaded_tags(photo, catalog_world["marketing"])
+    # exiftool gives PLUS codes without the vocabulary prefix, which the file holds in full.
+    assert tags["XMP-plus:ModelReleaseStatus"] == "MR-LMR"
     nobody = cleared("Empty harbour", people=People.NONE)
-    assert model_release(downloaded_xmp(nobody, catalog_world["marketing"])) == "MR-NAP"
+    tags = downloaded_tags(nobody, catalog_world["marketing"])
+    assert tags["XMP-plus:ModelReleaseStatus"] == "MR-NAP"
 
 
 def uses_named(terms: str) -> str:
@@ -193,8 +194,8 @@ def test_usage_terms_name_only_the_agreements_permitted_uses(catalog_world, clea
     assert 0 < len(permitted) < len(USE_LABELS)
     terms = services.usage_terms(photo)
     assert_names_only(terms, permitted)
-    packet = downloaded_xmp(photo, catalog_world["marketing"])
-    assert alt_text(description(packet), "xmpRights", "UsageTerms") == terms
+    tags = downloaded_tags(photo, catalog_world["marketing"])
+    assert tags["XMP-xmpRights:UsageTerms"] == terms
 
 
 def test_usage_terms_follow_each_agreement(catalog_world, django_capture_on_commit_callbacks):
@@ -214,10 +215,3 @@ def test_usage_terms_follow_each_agreement(catalog_world, django_capture_on_comm
     assert f"until {photo.rights_expire_at:%Y-%m-%d}" in terms
     assert "Credit not required." in terms
     assert f"Market Photos v1, SHA-256 {photo.agreement_version.text_sha256}." in terms
-
-
-def test_streaming_refuses_a_file_that_is_not_a_jpeg_in_words():
-    from photolib.catalog.rights import stream_with_xmp
-
-    with pytest.raises(ValueError, match="^not a JPEG$"):
-        list(stream_with_xmp(io.BytesIO(b"GIF89a" + b"\0" * 64), b"<x/>"))

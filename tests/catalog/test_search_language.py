@@ -119,6 +119,33 @@ def test_a_typo_finds_the_nearest_word(cleared, catalog_world):
         assert result.showing_for == "harbour", typo
 
 
+def test_one_slip_in_a_short_word_is_corrected(cleared):
+    """Two letters swapped in a six-letter word share few trigrams with it ("yelolw" and
+    "yellow": 0.27, under pg_trgm's 0.3); one edit away, it is still the word meant."""
+    cleared("Yellow tram", tags=("tram",))
+    cleared("Yodel festival", tags=("music",))
+    for typo in ("yelolw", "yelow", "yelliw"):
+        result = search.search(search.Filters(q=typo), with_facets=False)
+        assert [p.title for p in result.photos] == ["Yellow tram"], typo
+        assert result.showing_for == "yellow", typo
+    # Two slips in a short word are too many: nothing is guessed.
+    result = search.search(search.Filters(q="yelwol"), with_facets=False)
+    assert (result.photos, result.showing_for) == ([], "")
+
+
+def test_the_nearest_word_is_the_one_fewest_edits_away():
+    from photolib.catalog.search import words
+
+    assert words.edits("yelolw", "yellow") == 1  # a swap is one edit
+    assert words.edits("harbur", "harbour") == 1
+    assert words.edits("yelwol", "yellow") == 2
+    assert words.edits("", "abc") == 3
+    # One edit beats a higher trigram similarity; two slips in a short word find nothing.
+    assert words.correction("yelolw", ["yodel", "yellow", "yell"]) == "yellow"
+    assert words.correction("yelwol", ["yodel", "yellow"]) is None
+    assert words.correction("marketplce", ["marketplace", "marker"]) == "marketplace"
+
+
 def test_an_exact_word_is_never_displaced_by_a_correction(cleared):
     cleared("Harbor lights", tags=("night",))
     cleared("Sunset over the harbour", tags=("sunset",))

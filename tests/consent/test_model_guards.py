@@ -182,13 +182,16 @@ def test_the_summary_says_every_term_in_words(db):
         "No payment: you share your photos without compensation.",
         "You must be at least 18 years old.",
         "Where identifiable people appear, you confirm they agreed.",
+        "No AI training: nobody may use your photos to train AI models, and every file the "
+        "city hands out says so.",
         "You can withdraw at any time; photos then stop being used for new purposes.",
     ]
     strict = publish(group, text="Strict", credit_required=False,
-                     release_required_for_people=True)
+                     release_required_for_people=True, ai_training_allowed=True)
     lines = strict.summary()
     assert lines[1] == "The city need not credit you."
     assert lines[6] == "Where identifiable people appear, a signed release must be attached."
+    assert lines[7] == "The city may let others use your photos to train AI models."
 
 
 def test_a_new_draft_starts_from_the_three_statements(db):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -13,6 +14,33 @@ from photolib.consent import services as consent_services
 from photolib.consent.models import CollectionMethod, CommunityGroup
 
 PASSWORD = "a-long-test-passphrase"
+
+
+@pytest.fixture(scope="session")
+def _a11y_checker(browser, request):
+    from tests.e2e.accessibility import Checker
+
+    checker = Checker(browser)
+    yield checker
+    checker.close()
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"accessibility: {len(checker.checked)} pages checked at 1280 and "
+                            f"390 px in {checker.seconds:.1f} s")
+
+
+@pytest.fixture(autouse=True)
+def _accessible_pages(page, _a11y_checker):
+    """Every page this test's browser loads is checked with axe at desktop and phone size
+    (tests/e2e/accessibility.py); a violation fails the test."""
+    from tests.e2e.accessibility import Recorder
+
+    page.a11y = Recorder(page)
+    yield
+    with contextlib.suppress(Exception):  # a closed page has nothing more to send
+        page.evaluate("0")  # lets the last page's copy arrive
+    problems = _a11y_checker.check(page.a11y.snapshots)
+    assert not problems, "accessibility violations:\n" + "\n".join(problems)
 
 
 @pytest.fixture

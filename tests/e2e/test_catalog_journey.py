@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from photolib.catalog.models import Download
-from photolib.catalog.rights import read_xmp
 from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People, Photo
+from tests.catalog.exiftool import xmp_packet
 from tests.e2e.conftest import sign_in, sign_in_staff
 from tests.e2e.test_consent_journey import sign_out
 from tests.media_ingest.conftest import corpus_dir
@@ -88,7 +88,7 @@ def test_from_upload_to_withdrawal(page, photo_file, tmp_path):
     saved = tmp_path / info.value.suggested_filename
     info.value.save_as(saved)
     assert saved.name == "Lighthouse-at-golden-hour-web.jpg"
-    xmp = read_xmp(saved.read_bytes()).decode()
+    xmp = xmp_packet(saved.read_bytes())
     assert "Photo: Rosa R. / City Community Photos" in xmp
     record = Download.objects.get(photo=photo)
     assert (record.use, record.campaign) == ("web", "Harbour festival 2027 website")

@@ -247,3 +247,42 @@ def similarity(a: str, b: str) -> float:
 
 
 SIMILARITY = 0.3  # pg_trgm's default threshold for ``%``
+# Candidates are looked up in the dictionary at this lower similarity: one slip of the
+# keyboard in a short word shares few trigrams ("yelolw" and "yellow": 0.27), so a word
+# this similar is taken when it is also one edit away (``typo_edits``).
+CANDIDATE_SIMILARITY = 0.15
+CANDIDATES = 8  # looked at per word, the most similar first
+
+
+def edits(a: str, b: str) -> int:
+    """The edits that turn ``a`` into ``b``: a letter inserted, dropped or changed, or two
+    neighbours swapped (the optimal string alignment distance), each counting one."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1,
+                         rows[-1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def typo_edits(word: str) -> int:
+    """How many slips a typed word may hold and still be corrected: one, two from eight
+    letters on."""
+    return 2 if len(word) >= 8 else 1
+
+
+def correction(word: str, candidates: list[str]) -> str | None:
+    """The dictionary word ``word`` most likely meant, among ``candidates``: one as similar
+    as ``SIMILARITY`` (pg_trgm's ``%``) or within ``typo_edits`` edits; the fewest edits
+    first, then the most similar, then the longer word, then the first in order. None when
+    no candidate is near enough."""
+    near = []
+    for c in candidates:
+        n, sim = edits(word, c), similarity(word, c)
+        if sim >= SIMILARITY or n <= typo_edits(word):
+            near.append((n, -sim, -len(c), c))
+    return min(near)[3] if near else None

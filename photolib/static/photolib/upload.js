@@ -21,6 +21,9 @@
   var list = form.querySelector("[data-upload-list]");
   var button = form.querySelector("[data-upload-button]");
   var template = document.getElementById("upload-item-template");
+  var announcer = form.querySelector("[data-upload-announcer]");
+  // On a phone each photo's details start folded, so that the list of photos stays short.
+  var folded = window.matchMedia && window.matchMedia("(max-width: 40rem)").matches;
   var ownWork = form.querySelector("input[name=own_work]");
   var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10) || 0;
   var RELEASE_NEEDED = { release: true, minors: true };
@@ -61,7 +64,15 @@
     return (stem || gettext("Photo")).slice(0, 200);
   }
 
+  // Screen readers hear each photo's progress in one polite live region: every change of
+  // state, and the upload's progress in quarters (not every percent).
+  function announce(item, text) {
+    if (!announcer) return;
+    announcer.textContent = item.file.name + ": " + text;
+  }
+
   function setState(item, state, text) {
+    if (item.stateEl.textContent !== text || item.state !== state) announce(item, text);
     item.state = state;
     item.el.setAttribute("data-state", state);
     item.stateEl.textContent = text;
@@ -96,6 +107,8 @@
       removeButton: el.querySelector(".upload-remove")
     };
     el.querySelector(".upload-name").textContent = file.name;
+    var details = el.querySelector(".upload-details");
+    if (details && folded) details.open = false;
     el.querySelector(".upload-size").textContent = humanSize(file.size);
     item.title.value = titleFromName(file.name);
     item.progress.setAttribute("aria-label", format(gettext("Upload of %(name)s"), {name: file.name}));
@@ -206,6 +219,11 @@
         var percent = Math.round((event.loaded / event.total) * 100);
         item.progress.value = percent;
         item.stateEl.textContent = gettext("Uploading…") + " " + percent + "%";
+        var quarter = Math.floor(percent / 25);
+        if (quarter > (item.quarter || 0) && percent < 100) {
+          item.quarter = quarter;
+          announce(item, gettext("Uploading…") + " " + percent + "%");
+        }
       });
       xhr.addEventListener("load", function () {
         var body = null;
@@ -253,18 +271,35 @@
     });
   }
 
+  // An error under a field, in role=alert, and linked to the field's controls (their
+  // aria-describedby names it, aria-invalid is set) until it is cleared.
+  var errorCount = 0;
   function fieldError(field, message) {
     if (!field) return;
-    var existing = field.querySelector(".errorlist.js-error");
+    var existing = field.querySelector(".js-error");
+    var controls = field.querySelectorAll("[role=radiogroup], input[type=checkbox]");
     if (existing) existing.remove();
     field.classList.toggle("has-error", !!message);
+    controls.forEach(function (control) {
+      var ids = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && !/^js-error-/.test(id);
+      });
+      if (message) ids.push("js-error-" + (errorCount + 1));
+      if (ids.length) control.setAttribute("aria-describedby", ids.join(" "));
+      else control.removeAttribute("aria-describedby");
+      if (message) control.setAttribute("aria-invalid", "true");
+      else control.removeAttribute("aria-invalid");
+    });
     if (message) {
-      var errorList = document.createElement("ul");
-      errorList.className = "errorlist js-error";
-      errorList.setAttribute("role", "alert");
-      errorList.innerHTML = "<li></li>";
-      errorList.firstChild.textContent = message;
-      field.appendChild(errorList);
+      errorCount += 1;
+      // The alert wraps the list: role=alert on the <ul> itself would unmake the list.
+      var box = document.createElement("div");
+      box.className = "js-error";
+      box.id = "js-error-" + errorCount;
+      box.setAttribute("role", "alert");
+      box.innerHTML = '<ul class="errorlist"><li></li></ul>';
+      box.querySelector("li").textContent = message;
+      field.appendChild(box);
     }
   }
 

@@ -19,7 +19,14 @@ from photolib.catalog.search.query import (
     SearchResult,
     shape_expr,
 )
-from photolib.catalog.search.words import SIMILARITY, Parsed, Term, similarity
+from photolib.catalog.search.words import (
+    CANDIDATE_SIMILARITY,
+    CANDIDATES,
+    Parsed,
+    Term,
+    correction,
+    similarity,
+)
 from photolib.photos.models import Photo
 
 
@@ -106,7 +113,8 @@ class PortableBackend(SearchBackend):
     def nearest_words(self, wanted: list[str]) -> dict[str, str]:
         """pg_trgm's similarity computed here, over the dictionary's words of about the
         same length (one query per word not in the dictionary; a catalog this backend
-        serves is small)."""
+        serves is small); the most similar ``CANDIDATES`` go to ``words.correction``, as
+        PostgreSQL's do."""
         known = set(SearchWord.objects.filter(word__in=wanted).values_list("word", flat=True))
         out = {}
         for word in wanted:
@@ -114,9 +122,11 @@ class PortableBackend(SearchBackend):
                 continue
             near = SearchWord.objects.annotate(n=Length("word")).filter(
                 n__gte=len(word) - 2, n__lte=len(word) + 2).values_list("word", flat=True)
-            best = max(((similarity(word, w), len(w), w) for w in near), default=None)
-            if best and best[0] >= SIMILARITY:
-                out[word] = best[2]
+            scored = sorted((-similarity(word, w), -len(w), w) for w in near)
+            candidates = [w for sim, _, w in scored if -sim >= CANDIDATE_SIMILARITY]
+            best = correction(word, candidates[:CANDIDATES])
+            if best:
+                out[word] = best
         return out
 
     def match(self, f: Filters, parsed: Parsed,

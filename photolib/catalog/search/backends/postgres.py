@@ -275,20 +275,36 @@ class PostgresBackend(SearchBackend):
         SearchDocument.objects.filter(pk=photo_id).update(vector=vector)
 
     def nearest_words(self, wanted: list[str]) -> dict[str, str]:
-        """One query: for each word no document holds, its nearest neighbour in the
-        dictionary by trigram similarity (``%`` and its GIN index, pg_trgm's default
-        threshold 0.3), the longer word first on a tie."""
+        """One query: for each word no document holds, the ``CANDIDATES`` most similar
+        words of the dictionary (``%`` and its trigram GIN index, at the threshold
+        ``CANDIDATE_SIMILARITY`` for this statement only), of which ``words.correction``
+        takes the nearest: pg_trgm's default threshold, or one slip of the keyboard."""
         if not wanted:
             return {}
         table = SearchWord._meta.db_table
         sql = (f"SELECT w.q, n.word FROM unnest(%s::text[]) AS w(q) "  # noqa: S608
                f"CROSS JOIN LATERAL (SELECT s.word FROM {table} s "
                f"WHERE s.word %% w.q ORDER BY similarity(s.word, w.q) DESC, "
-               f"length(s.word) DESC, s.word LIMIT 1) n "
+               f"length(s.word) DESC, s.word LIMIT %s) n "
                f"WHERE NOT EXISTS (SELECT 1 FROM {table} e WHERE e.word = w.q)")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [wanted])
-            return dict(cursor.fetchall())
+        candidates: dict[str, list[str]] = {}
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            # set_config(..., true) lasts until the outermost transaction ends: put back
+            # what a caller's transaction had.
+            # (Unset before pg_trgm first loads in this session: its default then.)
+            cursor.execute("SELECT coalesce(current_setting("
+                           "'pg_trgm.similarity_threshold', true), %s)",
+                           [str(words.SIMILARITY)])
+            before = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                           [str(words.CANDIDATE_SIMILARITY)])
+            cursor.execute(sql, [wanted, words.CANDIDATES])
+            for word, candidate in cursor.fetchall():
+                candidates.setdefault(word, []).append(candidate)
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                           [before])
+        fixes = {w: words.correction(w, found) for w, found in candidates.items()}
+        return {w: fix for w, fix in fixes.items() if fix}
 
     def run(self, f: Filters, facet_names: tuple[str, ...],
             parsed: Parsed, langs: tuple[str, ...]) -> SearchResult:

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0009_shared_collections'),
+        ('catalog', '0011_download_api_token'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('photos', '0004_expiry_reminder_and_renewal'),
+        ('photos', '0006_photo_focal_point'),
     ]
 
     operations = [

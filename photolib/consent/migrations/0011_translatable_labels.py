@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consent', '0009_group_search_language'),
+        ('consent', '0010_agreement_ai_training'),
     ]
 
     operations = [
