@@ -48,8 +48,8 @@ class LoginForm(AuthenticationForm):
 
 class ProfileForm(forms.ModelForm):
     # Not required: a form sent without it (an older page) leaves the zone as it is.
-    time_zone = forms.ChoiceField(label="Time zone", choices=(), required=False,
-                                  help_text="Times on this site are shown in this zone.")
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=(), required=False,
+                                  help_text=_("Times on this site are shown in this zone."))
 
     class Meta:
         model = User
@@ -58,9 +58,6 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [("", _("The site's language")), *language_choices()]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [(z, z) for z in available_zones()]
         self.fields["time_zone"].initial = self.instance.time_zone
 

@@ -50,8 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now, editable=False)
     time_zone = models.CharField(
-        max_length=64, default=default_time_zone, validators=[validate_time_zone],
-        help_text="Times on this site are shown in this zone.",
+        _("time zone"), max_length=64, default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_("Times on this site are shown in this zone."),
     )
 
     objects = UserManager()
@@ -122,6 +123,8 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) of {self.user_id}"

@@ -9,6 +9,7 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 @cache
@@ -24,7 +25,7 @@ def default_time_zone() -> str:
 
 def validate_time_zone(value: str) -> None:
     if value not in available_zones():
-        raise ValidationError("Choose a time zone from the list, e.g. Europe/Berlin.",
+        raise ValidationError(_("Choose a time zone from the list, e.g. Europe/Berlin."),
                               code="invalid_time_zone")
 
 
