@@ -169,7 +169,7 @@ def pillow_guard(
                     "This image contains embedded data that expands to an unsafe size "
                     "(a possible decompression bomb).",
                     detail=f"ValueError: {exc}",
-                    params={"bomb": True},
+                    params={"bomb": True, "embedded": True},
                 ) from exc
             raise _corrupt(exc) from exc
         except UnidentifiedImageError as exc:

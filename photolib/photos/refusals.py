@@ -58,6 +58,9 @@ def _looks_like(what: str) -> str:
 def _too_many_pixels(p: dict) -> str:
     if p.get("invalid_size"):
         return _("This image declares an invalid size and cannot be processed.")
+    if p.get("embedded"):
+        return _("This image contains embedded data that expands to an unsafe size "
+                 "(a possible decompression bomb).")
     if p.get("bomb"):
         return _("This image is far too large to process (it may be a decompression bomb).")
     if p.get("memory"):
