@@ -71,7 +71,7 @@ class AgreementVersionAdminForm(forms.ModelForm):
                                                widget=forms.CheckboxSelectMultiple)
     statements = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One statement per line; residents tick each one separately.",
+        help_text=_("One statement per line; residents tick each one separately."),
     )
 
     class Meta:
@@ -95,7 +95,7 @@ class AgreementVersionAdminForm(forms.ModelForm):
         lines = [line.strip() for line in self.cleaned_data["statements"].splitlines()]
         lines = [line for line in lines if line]
         if not lines:
-            raise forms.ValidationError("Give at least one statement.")
+            raise forms.ValidationError(_("Give at least one statement."))
         return lines
 
     def clean_credit_format(self) -> str:
