@@ -37,10 +37,11 @@ class CommunityGroupAdmin(admin.ModelAdmin):
 @admin.register(AgreementVersion)
 class AgreementVersionAdmin(admin.ModelAdmin):
     form = AgreementVersionAdminForm
-    list_display = ("__str__", "group", "number", "state", "published_at", "text_sha256")
-    list_filter = ("group",)
+    list_display = ("__str__", "group", "number", "language", "state", "published_at",
+                    "text_sha256")
+    list_filter = ("group", "language")
     ordering = ("group", "-created_at")  # newest first: drafts waiting to be published on top
-    actions = ("publish",)
+    actions = ("publish", "publish_as_translation")
     readonly_fields = ("number", "published_at", "published_by", "text_sha256", "created_by",
                        "created_at")
 
@@ -65,9 +66,18 @@ class AgreementVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected drafts"), permissions=["change"])
     def publish(self, request, queryset) -> None:
+        self._publish(request, queryset, as_translation=False)
+
+    @admin.action(description=_("Publish the selected drafts as translations of the current "
+                                "version"), permissions=["change"])
+    def publish_as_translation(self, request, queryset) -> None:
+        self._publish(request, queryset, as_translation=True)
+
+    def _publish(self, request, queryset, *, as_translation: bool) -> None:
         for version in queryset.order_by("created_at"):
             try:
-                published = services.agreement_publish(version=version, acting_user=request.user)
+                published = services.agreement_publish(version=version, acting_user=request.user,
+                                                        as_translation=as_translation)
             except (errors.AgreementImmutable, ValueError) as exc:
                 self.message_user(request, f"{version}: {exc}", messages.ERROR)
             else:

@@ -4,7 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from photolib.consent.credit import validate_credit_format
-from photolib.consent.models import USES, AgreementVersion, CommunityGroup, ConsentRecord
+from photolib.consent.models import (
+    USES,
+    AgreementVersion,
+    CommunityGroup,
+    ConsentRecord,
+    default_agreement_language,
+)
 
 
 class JoinForm(forms.Form):
@@ -70,14 +76,20 @@ class AgreementVersionAdminForm(forms.ModelForm):
 
     class Meta:
         model = AgreementVersion
-        fields = ("group", "title", "text", "statements", "permitted_uses", "credit_required",
-                  "credit_format", "term_years", "minimum_age", "release_required_for_people",
-                  "ai_training_allowed")
+        fields = ("group", "language", "title", "text", "statements", "permitted_uses",
+                  "credit_required", "credit_format", "term_years", "minimum_age",
+                  "release_required_for_people", "ai_training_allowed")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance and isinstance(self.instance.statements, list):
             self.initial["statements"] = "\n".join(self.instance.statements)
+        # Left out, a draft is in the site's language.
+        if "language" in self.fields:  # absent from a published version's read-only view
+            self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or default_agreement_language()
 
     def clean_statements(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["statements"].splitlines()]

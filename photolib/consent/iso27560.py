@@ -213,7 +213,7 @@ def _record(history: list[ConsentRecord], now: datetime) -> dict[str, Any]:
         # processing
         "processing": {
             "notice": policy_url,
-            "language": "en",
+            "language": version.language,  # of the agreement text the notice links
             "purposes": purposes,
             "legalBasis": "dpv:ExplicitlyExpressedConsent",
             "piiCategories": [

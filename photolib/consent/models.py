@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from photolib import languages
+from photolib.accounts.language import language_choices
 from photolib.consent.credit import (
     CREDIT_FORMAT_MAX_LENGTH,
     DEFAULT_CREDIT_FORMAT,
@@ -106,8 +107,27 @@ class CommunityGroup(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("consent:group_detail", kwargs={"slug": self.slug})
 
-    def current_version(self) -> AgreementVersion | None:
-        return self.versions.published().order_by("-number").first()
+    def current_version(self, language: str | None = None) -> AgreementVersion | None:
+        """The variant of the group's current agreement (its highest published number) to
+        show: the one in ``language`` when it is published in it, else the first published
+        variant of that number. None when nothing is published."""
+        newest = self.versions.published().order_by("-number").first()
+        if newest is None:
+            return None
+        variants = self.versions.published().filter(number=newest.number)
+        if language:
+            chosen = variants.filter(language=language).first()
+            if chosen is not None:
+                return chosen
+        return variants.order_by("published_at", "pk").first()
+
+    def current_variants(self) -> list[AgreementVersion]:
+        """Every published language variant of the current number, first published first."""
+        newest = self.versions.published().order_by("-number").first()
+        if newest is None:
+            return []
+        return list(self.versions.published().filter(number=newest.number)
+                    .order_by("published_at", "pk"))
 
 
 class AgreementVersionQuerySet(models.QuerySet):
@@ -130,6 +150,11 @@ class AgreementVersionQuerySet(models.QuerySet):
         return super()._raw_delete(using)
 
 
+def default_agreement_language() -> str:
+    """A new agreement version is in the site's language unless its author says otherwise."""
+    return settings.LANGUAGE_CODE
+
+
 def default_statements() -> list[str]:
     return [
         "I am at least the minimum age stated in this agreement.",
@@ -145,6 +170,10 @@ class AgreementVersion(models.Model):
     number = models.PositiveIntegerField(
         null=True, blank=True, editable=False, help_text=_("Given at publication: 1, 2, 3…")
     )
+    language = models.CharField(
+        max_length=8, choices=language_choices, default=default_agreement_language,
+        help_text=_("The language of this text. A group may publish the same version in "
+                    "several languages, each with its own text and hash."))
     title = models.CharField(max_length=200, default="Photo reuse agreement")
     text = models.TextField(help_text=_("The full agreement residents read and accept."))
     statements = models.JSONField(
@@ -187,7 +216,8 @@ class AgreementVersion(models.Model):
         verbose_name_plural = _("agreement versions")
         ordering = ["group", "-number", "-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["group", "number"], name="agreement_number_unique"),
+            models.UniqueConstraint(fields=["group", "number", "language"],
+                                    name="agreement_number_language_unique"),
             models.CheckConstraint(condition=models.Q(non_exclusive=True),
                                    name="agreement_always_non_exclusive"),
             models.CheckConstraint(

@@ -155,7 +155,7 @@ def receipt_json(record: ConsentRecord) -> dict[str, Any]:
         "collectionMethod": collection_method_label(record),
         "consentReceiptID": str(record.id),
         "publicKey": f"{jwks_url()}#{signing.city_key().kid}",
-        "language": "en",
+        "language": record.agreement_version.language,  # the text the resident accepted
         "piiPrincipalId": record.subject_email or record.principal_pseudonym,
         "piiControllers": [{
             "piiController": settings.CONTROLLER_NAME,

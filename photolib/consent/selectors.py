@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
+from django.utils import translation
 
+from photolib.accounts.language import supported
 from photolib.consent.models import AgreementVersion, CommunityGroup, ConsentRecord
 
 
@@ -24,21 +26,27 @@ class Membership:
 
     @property
     def needs_reaccept(self) -> bool:
-        """A member whose newest grant is under an older version than the current one."""
+        """A member whose newest grant is under an older version than the current one (by
+        number: accepting any language variant of the current version is enough)."""
         return (self.is_member and self.current_version is not None
-                and self.grant.agreement_version_id != self.current_version.pk)
+                and self.grant.agreement_version.number != self.current_version.number)
 
     @property
     def may_upload(self) -> bool:
         return self.is_member and not self.needs_reaccept
 
 
+def reading_language(user) -> str | None:
+    """The language to show an agreement in: the person's own, else the page's."""
+    return supported(getattr(user, "language", None)) or translation.get_language()
+
+
 def membership(user, group: CommunityGroup) -> Membership:
     latest = (ConsentRecord.objects.membership_events().filter(user=user, group=group)
               .select_related("agreement_version").order_by("-sequence").first())
     grant = latest if latest is not None and latest.action == ConsentRecord.Action.GRANT else None
-    return Membership(group=group, current_version=group.current_version(), latest=latest,
-                      grant=grant)
+    return Membership(group=group, current_version=group.current_version(reading_language(user)),
+                      latest=latest, grant=grant)
 
 
 def memberships(user) -> list[Membership]:

@@ -171,10 +171,12 @@ def consent_grant(
     if not user.is_verified:
         raise errors.NotVerified(_("Confirm your email address before joining a group."))
     user = User.objects.select_for_update().get(pk=user.pk)  # one join at a time per person
-    current = group.current_version()
-    if current is None:
+    variants = group.current_variants()
+    if not variants:
         raise errors.NotCurrentVersion(_("This group has no published agreement yet."))
-    if str(version_id) != str(current.pk):
+    # Any language variant of the current number: the record names the one accepted.
+    current = next((v for v in variants if str(v.pk) == str(version_id)), None)
+    if current is None:
         raise errors.NotCurrentVersion(_(
             "The agreement you accepted is not this group's current version; "
             "read the current version and accept it instead."
@@ -185,7 +187,7 @@ def consent_grant(
         raise errors.StatementsMissing(
             _("Tick every statement to join: each one is required."))
     state = membership(user, group)
-    if state.is_member and state.grant.agreement_version_id == current.pk:
+    if state.is_member and state.grant.agreement_version.number == current.number:
         raise errors.AlreadyMember(_("You are already a member of %(group)s under version "
                                      "%(number)s of its agreement.")
                                    % {"group": group, "number": current.number})
@@ -220,8 +222,8 @@ def consent_renew(*, user: User, group: CommunityGroup, version_id: int | str | 
     if not membership(user, group).is_member:
         raise errors.NotMember(_("You are no longer a member of %(group)s: join it again to "
                                  "share photos with it.") % {"group": group})
-    current = group.current_version()
-    if current is None or str(version_id) != str(current.pk):
+    current = next((v for v in group.current_variants() if str(v.pk) == str(version_id)), None)
+    if current is None:
         raise errors.NotCurrentVersion(_(
             "The agreement you accepted is not this group's current version; "
             "read the current version and accept it instead."))
@@ -423,12 +425,19 @@ def agreement_create_draft(*, group: CommunityGroup, acting_user: User | None, t
 
 
 @transaction.atomic
-def agreement_publish(*, version: AgreementVersion, acting_user: User | None
-                      ) -> AgreementVersion:
+def agreement_publish(*, version: AgreementVersion, acting_user: User | None,
+                      as_translation: bool = False) -> AgreementVersion:
     """Publish a draft: number it, fix its text hash and time. It never changes again.
 
+    A draft gets the next number: a new version, which every member must accept before
+    uploading again. With ``as_translation`` it gets the group's current number instead:
+    the same version in the draft's language (its own text and hash); members need not
+    accept it again.
+
     Raises ``AgreementImmutable`` if it is already published, ``ValueError`` if it
-    has no text, statements or permitted use, or a credit format that is refused.
+    has no text, statements or permitted use, or a credit format that is refused, or, as a
+    translation, when the group has no published version or the current one is already
+    published in that language.
     """
     version = AgreementVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
@@ -441,7 +450,17 @@ def agreement_publish(*, version: AgreementVersion, acting_user: User | None
     numbers = list(AgreementVersion.objects.select_for_update()
                    .filter(group_id=version.group_id, number__isnull=False)
                    .values_list("number", flat=True))
-    version.number = max(numbers, default=0) + 1
+    if as_translation:
+        if not numbers:
+            raise ValueError("There is no published version to translate yet.")
+        current = max(numbers)
+        if AgreementVersion.objects.filter(group_id=version.group_id, number=current,
+                                           language=version.language).exists():
+            raise ValueError(f"Version {current} is already published in "
+                             f"{version.get_language_display()}.")
+        version.number = current
+    else:
+        version.number = max(numbers, default=0) + 1
     version.text_sha256 = version.compute_text_sha256()
     version.published_at = timezone.now()
     version.published_by = acting_user

@@ -35,6 +35,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from photolib import ratelimit
 from photolib.consent.errors import ConsentError
 from photolib.consent.forms import JoinForm
+from photolib.consent.selectors import reading_language
 from photolib.consent.services import RequestContext
 from photolib.errors import error_response, wants_json
 from photolib.files import serve
@@ -354,7 +355,7 @@ def renew(request: HttpRequest) -> HttpResponse:
     sections, status = [], 200
     for group_id, items in by_group.items():
         group = items[0].group
-        version = group.current_version()
+        version = group.current_version(reading_language(request.user))
         if version is None:
             continue
         data = request.POST if posted_group == str(group_id) else None
