@@ -59,7 +59,7 @@ def test_the_page_says_what_happens_and_a_wrong_password_changes_nothing(client,
     page = client.get(reverse("rights:erase"))
     body = page.content.decode()
     assert page.status_code == 200
-    assert "1 of your photos were already used" in body and "Art. 17(3)(e)" in body
+    assert "1 of your photos was already used" in body and "Art. 17(3)(e)" in body
     evidence_before = ConsentEvidence.objects.count()
     wrong = client.post(reverse("rights:erase"), {"password": "not-it", "confirm": "on"})
     assert wrong.status_code == 400 and "not your password" in wrong.content.decode()
