@@ -26,6 +26,7 @@ class Chip:
     kind: str
     value: str
     href: str
+    label: str = ""  # ``kind`` as the page shows it, in the reader's language
 
     @property
     def remove_label(self) -> str:
@@ -42,6 +43,18 @@ class SortField(forms.ChoiceField):
 
 
 # The orientations search offers (search.SHAPES), as the form shows them.
+# What each kind of active filter is called on its chip ("words: harbour").
+CHIP_LABELS = {"words": pgettext_lazy("search filter", "words"),
+               "group": pgettext_lazy("search filter", "group"),
+               "tag": pgettext_lazy("search filter", "tag"),
+               "place": pgettext_lazy("search filter", "place"),
+               "taken from": pgettext_lazy("search filter", "taken from"),
+               "taken until": pgettext_lazy("search filter", "taken until"),
+               "orientation": pgettext_lazy("search filter", "orientation"),
+               "long edge at least": pgettext_lazy("search filter", "long edge at least"),
+               "camera make": pgettext_lazy("search filter", "camera make"),
+               "people": pgettext_lazy("search filter", "people"),
+               "near": pgettext_lazy("search filter", "near")}
 SHAPE_LABELS = {"landscape": pgettext_lazy("orientation", "Landscape"),
                 "portrait": pgettext_lazy("orientation", "Portrait"),
                 "square": pgettext_lazy("orientation", "Square")}
@@ -167,13 +180,15 @@ class SearchForm(forms.Form):
         chips: list[Chip] = []
 
         def add(kind: str, value, *keys: str) -> None:
-            chips.append(Chip(kind=kind, value=str(value), href=self.without(*keys)))
+            chips.append(Chip(kind=kind, value=str(value), href=self.without(*keys),
+                              label=str(CHIP_LABELS[kind])))
 
         if d.get("q"):
             add("words", d["q"], "q")
         if d.get("group"):
             add("group", d["group"].name, "group")
-        chips += [Chip(kind="tag", value=t, href=self.without(tag=t)) for t in self.tags()]
+        chips += [Chip(kind="tag", value=t, href=self.without(tag=t),
+                       label=str(CHIP_LABELS["tag"])) for t in self.tags()]
         if d.get("place"):
             add("place", d["place"], "place")
         if d.get("taken_from"):

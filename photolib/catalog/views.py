@@ -33,7 +33,13 @@ from photolib.catalog.errors import (
     NotInCatalog,
     SigningFailed,
 )
-from photolib.catalog.forms import CollectionForm, DownloadForm, SearchForm, ShareForm
+from photolib.catalog.forms import (
+    SHAPE_LABELS,
+    CollectionForm,
+    DownloadForm,
+    SearchForm,
+    ShareForm,
+)
 from photolib.catalog.models import Collection, Listing, RecallNotice
 from photolib.consent.models import USE_LABELS
 from photolib.consent.services import RequestContext
@@ -71,6 +77,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         f = form.filters()
         result = search.search(f)
         past_end = bool(result.total) and result.past_end
+        for item in result.facets.get("shape", []):  # the engine names shapes in English
+            item.label = str(SHAPE_LABELS.get(item.value, item.label))
         facets = {name: [(item, form.facet_href(name, item.value)) for item in items]
                   for name, items in result.facets.items()}
     return render(request, "catalog/search.html", {

@@ -183,3 +183,17 @@ def test_an_old_relevance_link_still_means_best_match(officer, photos):
     assert response.context["form"].is_valid()
     assert [p.title for p in response.context["result"].photos][-1] == "Clock tower"
     assert reverse("catalog:search") == URL
+
+
+def test_chips_and_orientation_facets_speak_the_readers_language(officer, photos):
+    """The chip names its filter, and the orientation facet its shapes, in the page's
+    language (the engine counts shapes under English keys)."""
+    response = officer.get(reverse("catalog:search"), {"q": "harbour"},
+                           HTTP_ACCEPT_LANGUAGE="de")
+    body = response.content.decode()
+    assert "Suchbegriffe: harbour" in body and "words: harbour" not in body
+    shapes = {f.value: f.label for f, _ in response.context["facets"]["shape"]}
+    assert shapes and set(shapes.values()) <= {"Querformat", "Hochformat", "Quadratisch"}
+    french = officer.get(reverse("catalog:search"), {"q": "harbour"},
+                         HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "mots: harbour" in french
