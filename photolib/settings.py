@@ -527,6 +527,12 @@ PHOTOLIB_PERIODIC_JOBS = {
     # Recall (photolib/catalog/recall.py): catches licence terms that end and anything an
     # on-event scan missed; notices go out once whatever the schedule.
     "recall": {"run": "photolib.catalog.recall.recall_periodic", "every": 300},
+    # The search's marks of what the rights-cleared rule clears (catalog/search/index.py):
+    # marked again after changes no event announced; all compared with the rule hourly.
+    "search-clearance": {"run": "photolib.catalog.search.index.clearance_periodic",
+                         "every": 300},
+    "search-clearance-audit": {"run": "photolib.catalog.search.index.clearance_audit",
+                               "every": 3600},
     # Renewal offers to residents whose photos' terms end within PHOTOLIB_EXPIRY_NOTICE_DAYS.
     "expiry-reminders": {"run": "photolib.photos.expiry.expiry_reminders", "every": 3600},
     "use-digest": {"run": "photolib.catalog.digest.use_digest", "every": 3600},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
@@ -13,6 +14,25 @@ from django.utils.translation import gettext_lazy as _
 
 from photolib.consent.models import USES, AgreementVersion, CommunityGroup, ConsentRecord
 from photolib.photos.models import Photo
+
+
+class TagIdsField(ArrayField):
+    """An array of integers on PostgreSQL; on other databases a column that stays NULL
+    (SQLite has no arrays, and its search reads the photo's tag rows instead)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("base_field", models.IntegerField())
+        super().__init__(**kwargs)
+
+    def get_placeholder(self, value, compiler, connection):
+        if connection.vendor == "postgresql":
+            return super().get_placeholder(value, compiler, connection)
+        return "%s"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if connection.vendor != "postgresql":
+            return None
+        return super().get_db_prep_value(value, connection, prepared)
 
 
 class SearchDocument(models.Model):
@@ -23,11 +43,20 @@ class SearchDocument(models.Model):
     (approval, new facts, the owner's credit: ``catalog/receivers.py``).
 
     Search matches words and filters here, in one table scan, instead of joining the
-    wide photo row (EXIF and all) for every candidate; beyond this table it reads only
-    the photo's tags (``photos_photo_tags``), the rights-cleared rule and the page's
-    rows. The rule itself is never copied: a document says nothing about whether its
-    photo may be used (``Photo.objects.cleared()`` decides, at the moment of every
-    search).
+    wide photo row (EXIF and all) for every candidate.
+
+    ``cleared`` remembers what ``Photo.objects.cleared()`` answered for the photo when it
+    was last asked (``index.refresh_clearance``, the only writer that sets it), and
+    ``cleared_until`` the end of the licence term it saw: PostgreSQL counts totals and
+    facets over documents with ``cleared`` and ``cleared_until`` in the future, through
+    indexes limited to them, instead of evaluating the rule for every match. It is a
+    cache that can only hide a photo, never show one: on PostgreSQL, triggers
+    (migration 0013) unset it in the very transaction that changes any row the rule
+    reads (the photo's status, dates, grant, agreement or owner; its attestation; a
+    withdrawal or any other change to the consent records of its owner and group; its
+    agreement version), and the photos of a page are always checked against the rule
+    itself before they are shown. The periodic job ``search-clearance`` asks the rule
+    again for every document whose flag disagrees with it.
     """
 
     photo = models.OneToOneField(Photo, primary_key=True, on_delete=models.CASCADE,
@@ -49,6 +78,12 @@ class SearchDocument(models.Model):
     # a query is read in the same language for this document.
     language = models.CharField(max_length=20, default="english")
     updated_at = models.DateTimeField(auto_now=True)
+    # What the rule said when last asked, and until when (see the docstring).
+    cleared = models.BooleanField(default=False)
+    cleared_until = models.DateTimeField(null=True)
+    # The photo's tag ids, for the tag filter and facet without a join (PostgreSQL only,
+    # written by its backend like ``vector``; NULL elsewhere).
+    tag_ids = TagIdsField(null=True)
 
     def __str__(self) -> str:
         return f"search document of {self.photo_id}"

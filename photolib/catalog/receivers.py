@@ -19,6 +19,7 @@ from django.dispatch import receiver
 from photolib.accounts.models import User
 from photolib.accounts.signals import credit_changed
 from photolib.catalog import recall, search
+from photolib.catalog.search.index import refresh_clearance
 from photolib.consent.models import ConsentRecord
 from photolib.consent.signals import consent_withdrawn
 from photolib.photos.models import Photo
@@ -68,3 +69,11 @@ def rescan_group(sender, *, user_id: int, group_id: int, **kwargs) -> None:
 @receiver(photo_removing, sender=Photo, dispatch_uid="catalog.recall_removed")
 def photo_removed(sender, *, photo: Photo, **kwargs) -> None:
     recall.recall_on_removal(photo)
+
+
+def mark_cleared_after_migrate(sender, *, using: str = "default", **kwargs) -> None:
+    """After ``migrate``: documents not marked cleared are asked again (after migration
+    0013 added the mark, every document; later, the few the rule refuses). Connected in
+    ``CatalogConfig.ready()`` to the catalog's ``post_migrate``."""
+    if using == "default":
+        refresh_clearance(hidden_only=True)

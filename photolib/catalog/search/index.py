@@ -1,18 +1,25 @@
 """The search documents: what a ``SearchDocument`` holds of a photo, and the functions
-that write and drop them. Callers: ``photo_approve`` and ``photo_rerender`` today; the
-photos app's lifecycle events (withdrawal, the owner's credit name changed, ...) are to
-call ``unindex_photo`` and ``reindex_owner``. None of them decides whether a photo may be
-used: the search checks ``Photo.objects.cleared()`` every time."""
+that write and drop them (called by ``catalog/receivers.py`` on the photos app's events,
+and by the periodic jobs ``search-clearance`` and ``search-clearance-audit``). None of
+them decides whether a photo may be used: ``refresh_clearance`` writes down what
+``Photo.objects.cleared()`` answers, and the search checks the photos it shows against
+the rule itself."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import logging
+
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Now
 
 from photolib.catalog.models import SearchDocument, SearchWord
 from photolib.catalog.search.backends import get_backend
 from photolib.catalog.search.words import MAX_WORD, WORD
 from photolib.languages import fold, group_language
 from photolib.photos.models import Photo, PhotoAttestation
+
+log = logging.getLogger(__name__)
 
 MIN_WORD = 3  # shorter words are not worth correcting, and crowd the trigram index
 
@@ -49,7 +56,65 @@ def index_photo(photo: Photo) -> None:
         defaults.update(place_name="", coarse_latitude=None, coarse_longitude=None)
     doc, _ = SearchDocument.objects.update_or_create(photo=photo, defaults=defaults)
     get_backend().index_document(doc.pk, parts, language)
+    refresh_clearance([doc.pk])
     remember_words(defaults["text"])
+
+
+def refresh_clearance(photo_ids=None, *, hidden_only: bool = False) -> tuple[int, int]:
+    """Ask ``Photo.objects.cleared()`` about the documents of ``photo_ids`` (every
+    document: None) and write its answer where the document's ``cleared`` or
+    ``cleared_until`` (the photo's ``rights_expire_at``) says otherwise. With
+    ``hidden_only``, only documents not marked cleared are asked (what the triggers
+    unset). Returns (documents now marked cleared, documents no longer marked).
+
+    The only code that marks a document cleared. Called by ``index_photo``, after every
+    change the photos app announces, and by the periodic jobs; a few queries whatever
+    the number of documents (ids are read, then written in batches)."""
+    docs = SearchDocument.objects.all()
+    if photo_ids is not None:
+        docs = docs.filter(photo_id__in=list(photo_ids))
+    rule = Exists(Photo.objects.cleared().filter(pk=OuterRef("photo_id")))
+    asked = docs.filter(cleared=False) if hidden_only else docs
+    until = Subquery(Photo.objects.filter(pk=OuterRef("photo_id"))
+                     .values("rights_expire_at")[:1])
+    stale = (Q(cleared=False) | Q(until__isnull=True, cleared_until__isnull=False)
+             | Q(until__isnull=False, cleared_until__isnull=True)
+             | Q(until__lt=F("cleared_until")) | Q(until__gt=F("cleared_until")))
+    show = list(asked.filter(rule).annotate(until=until).filter(stale)
+                .values_list("photo_id", flat=True))
+    hide = [] if hidden_only else list(docs.filter(cleared=True).exclude(rule)
+                                      .values_list("photo_id", flat=True))
+    for start in range(0, len(show), 1000):
+        SearchDocument.objects.filter(photo_id__in=show[start:start + 1000]).update(
+            cleared=True, cleared_until=until)
+    for start in range(0, len(hide), 1000):
+        SearchDocument.objects.filter(photo_id__in=hide[start:start + 1000]).update(
+            cleared=False, cleared_until=None)
+    return len(show), len(hide)
+
+
+def clearance_periodic() -> str:
+    """The periodic job ``search-clearance``: documents whose licence term has ended are
+    unmarked (the search already leaves them out, reading ``cleared_until``), and
+    documents not marked (unset by the triggers, or never asked) whose photos the rule
+    now clears are marked again, e.g. after a change that no event announced."""
+    ended = SearchDocument.objects.filter(cleared=True, cleared_until__lte=Now()).update(
+        cleared=False, cleared_until=None)
+    shown, _ = refresh_clearance(hidden_only=True)
+    return (f"search clearance: {shown} document(s) marked cleared, {ended} whose "
+            f"licence term ended unmarked")
+
+
+def clearance_audit() -> str:
+    """The periodic job ``search-clearance-audit``: every document's flag compared with
+    the rule, and corrected. On PostgreSQL a document marked cleared whose photo the
+    rule refuses means a change the triggers did not see: it is logged as an error
+    (pages never showed it: they check the rule itself)."""
+    shown, hidden = refresh_clearance()
+    if hidden and connection.vendor == "postgresql":
+        log.error("search clearance: %d document(s) were marked cleared but the rule "
+                  "refuses their photos; unmarked", hidden)
+    return f"search clearance audit: {shown} marked, {hidden} unmarked"
 
 
 def remember_words(text: str) -> None:

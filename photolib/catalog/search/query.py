@@ -37,7 +37,10 @@ from photolib.consent.models import CommunityGroup
 from photolib.photos.models import Photo, Tag
 
 PAGE_SIZE = 24
-FACET_CAP = 10_000  # totals and facet counts are exact up to it, "10,000+" above
+FACET_CAP = 10_000  # totals are exact up to it, "10,000+" above
+# PostgreSQL counts facets over at most this many matches (exact up to it, "n+" above:
+# counted among the first FACET_SAMPLE found); the other backends count them all.
+FACET_SAMPLE = 1_000
 FACET_LIMIT = 12
 FACETS = ("group", "tag", "year", "shape", "make")
 SHAPES = ("landscape", "portrait", "square")
@@ -84,8 +87,8 @@ class Facet:
 
     @property
     def display(self) -> str:
-        """The count; when ``capped`` (counted among the first FACET_CAP + 1 matches of
-        a larger set) it is a lower bound, shown as "n+"."""
+        """The count; when ``capped`` (counted among the first matches found of a larger
+        set) it is a lower bound, shown as "n+"."""
         return f"{min(self.count, FACET_CAP):,}+" if self.capped else f"{self.count:,}"
 
 
@@ -188,18 +191,21 @@ def _tag_ids(f: Filters) -> dict[str, int]:
             if f.tags else {})
 
 
-def apply_filters(qs: QuerySet[SearchDocument], f: Filters) -> QuerySet[SearchDocument]:
+def apply_filters(qs: QuerySet[SearchDocument], f: Filters, *,
+                  tag_array: bool = False) -> QuerySet[SearchDocument]:
     """Documents of ``qs`` narrowed by every filter but the words (an unknown tag gives
     ``qs.none()``). Tag names are looked up first (one query when there are tags), so
     that the planner sees the tag's id and uses its own frequency instead of an
-    average."""
+    average; ``tag_array``: tags are matched on the document's ``tag_ids`` (PostgreSQL,
+    GIN-indexed) rather than on the photo's tag rows."""
     if f.group:
         qs = qs.filter(group_id=f.group)
     known = _tag_ids(f)
     for tag in f.tags:
         if tag not in known:
             return qs.none()
-        qs = qs.filter(_tagged(known[tag]))
+        qs = qs.filter(tag_ids__contains=[known[tag]]) if tag_array \
+            else qs.filter(_tagged(known[tag]))
     if f.place:
         qs = qs.filter(place_name__icontains=f.place)
     # Day bounds in the current time zone, as ``taken_at__date`` means them, but as a

@@ -192,17 +192,23 @@ def _others(group: tuple[tuple[str, ...], ...], own: tuple[str, ...]) -> tuple[T
 
 # --- the engines' languages ----------------------------------------------------------------
 
-def tsquery(parsed: Parsed) -> str:
+def tsquery(parsed: Parsed, weights: str = "") -> str:
     """``parsed`` for ``to_tsquery(config, ...)``, which stems and unaccents each word in
-    the configuration's language (and drops stop words). Empty for no clauses."""
+    the configuration's language (and drops stop words). Empty for no clauses.
+
+    With ``weights`` (e.g. "AB": title and tags), only the positive clauses, each word
+    found only in parts of those weights: what relevance tiers ask of a document that
+    already matches ``parsed`` as a whole."""
+    mark = (":" + weights) if weights else ""
+
     def term(t: Term) -> str:
-        words = list(t.words)
+        words = [w + mark for w in t.words]
         if t.prefix:
-            words[-1] += ":*"
+            words[-1] = t.words[-1] + ":*" + weights
         return "(" + (" <-> " if t.phrase else " & ").join(words) + ")"
 
     parts = []
-    for c in parsed.clauses:
+    for c in (parsed.positive if weights else parsed.clauses):
         alts = "(" + " | ".join(term(t) for t in c.terms) + ")"
         parts.append(f"!{alts}" if c.negated else alts)
     return " & ".join(parts)

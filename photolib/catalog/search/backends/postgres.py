@@ -1,38 +1,46 @@
 """The PostgreSQL backend: full-text search on ``SearchDocument.vector`` (weights A
-title, B tags, C place, D description and the photographer's names; ``websearch_to_tsquery``
-syntax, the last word also matched as a prefix while typing; GIN index), with the
-rights-cleared rule applied to each candidate row and every count taken over at most
-FACET_CAP + 1 matches (the notes below say why)."""
+title, B tags, C place, D description and the photographer's names; ``websearch``-like
+syntax, the last word also matched as a prefix while typing), over the documents marked
+``cleared`` (indexes limited to them), with every photo it shows checked against the
+rights-cleared rule itself. The notes below say why it is shaped as it is."""
 
 from __future__ import annotations
 
 import json
+import logging
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection, transaction
-from django.db.models import Case, CharField, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, CharField, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from photolib import languages
 from photolib.catalog.models import SearchDocument, SearchWord
 from photolib.catalog.search import query, words
 from photolib.catalog.search.backends.base import SearchBackend
-from photolib.catalog.search.query import (
-    FACET_LIMIT,
-    Facet,
-    Filters,
-    SearchResult,
-)
+from photolib.catalog.search.query import FACET_LIMIT, Facet, Filters, SearchResult
 from photolib.catalog.search.words import Parsed
 from photolib.photos.models import Photo
 
+log = logging.getLogger(__name__)
 
-def _text_query(parsed: Parsed, language: str) -> SearchQuery:
-    """``parsed`` as ``to_tsquery`` in ``language``'s configuration (``unaccent``, then
-    its stemmer and stop words)."""
-    return SearchQuery(words.tsquery(parsed), search_type="raw",
-                       config=languages.ts_config(language))
+
+def _words_q(parsed: Parsed, langs: tuple[str, ...], weights: str = "") -> Q:
+    """Documents matching ``parsed`` (with ``weights``: its positive words in parts of
+    those weights only, ``words.tsquery``), each read in its own language's
+    configuration (``unaccent``, then its stemmer and stop words): one ``vector @@``
+    with one language in use (the usual case), one per language otherwise."""
+    text = words.tsquery(parsed, weights)
+    if len(langs) == 1:
+        return Q(vector=SearchQuery(text, search_type="raw",
+                                    config=languages.ts_config(langs[0])))
+    condition = Q()
+    for lang in langs:
+        condition |= Q(language=lang, vector=SearchQuery(
+            text, search_type="raw", config=languages.ts_config(lang)))
+    return condition
 
 
 def _any_word_query(parsed: Parsed, language: str) -> SearchQuery:
@@ -43,68 +51,48 @@ def _any_word_query(parsed: Parsed, language: str) -> SearchQuery:
                        config=languages.ts_config(language))
 
 
-def _match(qs: QuerySet[SearchDocument], parsed: Parsed,
-           langs: tuple[str, ...]) -> QuerySet[SearchDocument]:
-    """``qs`` narrowed to documents matching ``parsed``, each read in its own language,
-    annotated with ``rank`` (``ts_rank``: weights A title 1.0, B tags 0.4, C place 0.2,
-    D description and credit 0.1). With one language in use (the usual case) this is
-    one ``vector @@ query``; with several, one per language, each with its documents."""
-    if len(langs) == 1:
-        tsquery = _text_query(parsed, langs[0])
-        return qs.filter(vector=tsquery).annotate(rank=SearchRank(F("vector"), tsquery))
-    queries = {lang: _text_query(parsed, lang) for lang in langs}
-    condition = Q()
-    for lang, tsquery in queries.items():
-        condition |= Q(language=lang, vector=tsquery)
-    rank = Case(*[When(language=lang, then=SearchRank(F("vector"), tsquery))
-                  for lang, tsquery in queries.items()],
-                default=Value(0.0), output_field=FloatField())
-    return qs.filter(condition).annotate(rank=rank)
-
-
 # Why it is shaped like this (bench/search.py measures it at 100k and 1M photos; the
-# numbers are in its output and in issue 5's note):
+# numbers are in its output and in issue 13's note):
 #
-# * The planner cannot estimate ``cleared()`` joined to anything: its conditions tie the
-#   photo to its consent record (``consent_record.user = owner`` ...), which the planner
-#   takes for independent and so guesses about 1/(number of residents) of the true row
-#   count. Every plan built on that guess was wrong in its own way (walking one owner's
-#   photos, hashing whole tables, the date index walked backwards for a rare phrase).
-#   So the candidates (words and filters: predicates it estimates well, all on the one
-#   narrow ``catalog_searchdocument`` row, so a candidate costs one read and no join to
-#   the wide photo row) are planned on their own, and the rule is applied to each
-#   candidate by a correlated scalar subquery built from ``Photo.objects.cleared()``: an
-#   opaque per-row check by primary key that the planner neither flattens nor mis-counts.
-#   The rule itself is unchanged.
-# * The match set is materialised once and capped at FACET_CAP + 1 rows: the total, the
-#   page and every facet are read from it in the same statement, so no query ranks,
-#   counts or checks the rule for more rows than that however common the words.
-#   MATERIALIZED also fences the planner from the old "phrase, newest first" walk.
-# * Only a capped set sorted by date asks for its page again, in date order, walking the
-#   date index or sorting the matches as ``_candidates`` estimates is cheaper. The walk
-#   is asked for one page, not FACET_CAP + 1 rows.
-# * GIN lists every match of every word before it returns a row (about 0.2 us each):
-#   30-60 ms for a word in a third of a million documents. ``_estimates`` asks the
-#   planner (EXPLAIN of words and filters together, well under a millisecond) and, for
-#   such words, bitmap scans are turned off for the statement so that documents are
-#   read in order until enough match. The same estimate chooses between walking the
-#   date index and sorting. A phrase goes through GIN (sequential scans off).
+# * The rule is not evaluated for every match. Its conditions join the photo to its
+#   grant, attestation and the withdrawals (8-17 us a row here), so counting 10,001
+#   matches with it cost 100-170 ms. A document instead carries the rule's last answer
+#   (``cleared``, ``cleared_until``), written only by ``index.refresh_clearance`` from
+#   ``Photo.objects.cleared()`` and unset by triggers in the transaction of any change
+#   to what the rule reads (migration 0013); every index the search walks is limited to
+#   documents so marked. The photos of a page are then checked against the rule itself
+#   (``grid_photos(Photo.objects.cleared(), ...)``): a stale mark could only hide a photo.
+# * Totals are exact up to FACET_CAP: the matches are counted to FACET_CAP + 1 without
+#   reading the table where GIN can say it (a bitmap scan of an all-visible page needs no
+#   visit), so the end of a licence term (``cleared_until``, on the row) is subtracted
+#   in a second count over the few marked documents whose term has ended since the
+#   periodic job last looked (an index on ``cleared_until``).
+# * GIN lists every posting of a word before it returns a row (about 0.15 us each): for
+#   a word in a third of a million documents that is 45 ms, while reading documents in
+#   order until 10,001 match costs about 0.35 us a document, the same at any size. So
+#   each statement is planned for the access the planner's estimate of the matches
+#   (one EXPLAIN, well under a millisecond) says is cheaper, with bitmap or sequential
+#   scans turned off for it; a phrase always goes through GIN (its estimate is that of
+#   its words, far too high).
+# * Facets are counted over the first FACET_SAMPLE matches found, shown as "n+" when
+#   there are more ("1,000+"): counting them over 10,000 matches cost 70 ms.
+# * Relevance is the best part in which all the words are found: title, then tags, then
+#   place, then description and credit (tiers A, AB, ABC, the rest); newest first
+#   within a tier. Each tier is read in date order, walking the date index (dense
+#   matches) or sorted (sparse), and the page statement stops as soon as the rows up to
+#   the page's end are found: the first tiers of a common word fill a page from a few
+#   hundred index steps, where ranking every match (``ts_rank``) cost 65 ms at 100k.
 # * Session settings for the statement only (SET LOCAL, one transaction): no JIT, no
-#   parallel workers, no hash or merge joins: a LIMIT of a few hundred rows wants index
+#   parallel workers, no hash or merge joins: LIMITs of a few hundred rows want index
 #   probes, and JIT compiled plans whose estimated cost is that of the uncapped set.
-# * What it costs on the bench machine (2 cores, shared_buffers 128 MB, so a 1M-photo
-#   catalog is read mostly from the OS cache): about 8-17 us per matched row for the
-#   rule, a few us for the document and its tags, about 3 ms of Python per search (the
-#   rule's SQL is compiled once; the grid loads only the fields it shows). That is why
-#   FACET_CAP is 300 and not 10,000: at 10,000 a common word costs ~100 ms.
 
-_COLUMNS = ("id", "group_id", "uploaded_at", "taken_at", "width", "height", "camera_make")
+TIERS = ("A", "AB", "ABC")  # then the rest: description and credit (D)
 
-_PAGE_ORDER = {
-    "relevance": "m.rank DESC, m.uploaded_at DESC, m.id",
-    "taken": "m.taken_at DESC NULLS LAST, m.uploaded_at DESC, m.id",
-    "newest": "m.uploaded_at DESC, m.id",
-}
+# Measured on the bench machine (bench/search.py), in microseconds.
+_GIN_POSTING = 0.15  # GIN lists one posting of a word
+_HEAP_ROW = 0.3  # a document read through a bitmap
+_SCAN_ROW = 0.35  # a document read in order and matched against the words
+_WALK_ROW = 0.5  # a step down the date index: a document read and matched
 
 _FACET_SQL = {
     "group": """SELECT 'group', c.group_id::text, g.name, c.n FROM (
@@ -112,8 +100,8 @@ _FACET_SQL = {
                 JOIN consent_communitygroup g ON g.id = c.group_id
                 ORDER BY c.n DESC, g.name LIMIT {limit}""",
     "tag": """SELECT 'tag', t.name, t.name, c.n FROM (
-                SELECT pt.tag_id, count(*) AS n FROM m
-                JOIN photos_photo_tags pt ON pt.photo_id = m.id GROUP BY pt.tag_id) c
+                SELECT x.tag_id, count(*) AS n FROM m, unnest(m.tag_ids) AS x(tag_id)
+                GROUP BY x.tag_id) c
               JOIN photos_tag t ON t.id = c.tag_id
               ORDER BY c.n DESC, t.name LIMIT {limit}""",
     "year": """SELECT 'year', y::text, y::text, count(*) FROM (
@@ -130,104 +118,104 @@ _FACET_SQL = {
                WHERE m.camera_make <> '' GROUP BY m.camera_make
                ORDER BY count(*) DESC, m.camera_make LIMIT {limit}""",
 }
+_SAMPLE_COLUMNS = ("photo_id", "group_id", "taken_at", "width", "height", "camera_make",
+                   "tag_ids")
 
-
-# For the statements of one search only (SET LOCAL ends with the transaction): plans
-# made of index probes, which is what a LIMIT of FACET_CAP + 1 rows wants. JIT would
-# spend tens of milliseconds compiling plans that run in a few (their estimated cost is
-# that of the uncapped set), and a hash or merge join, or a parallel scan, reads whole
-# tables to find the first thousand rows. For common words bitmap scans are off too:
-# reading documents in order until enough match beats listing every match from GIN.
-_PLAN_SETTINGS = ("SELECT set_config('jit', 'off', true), "
-                  "set_config('max_parallel_workers_per_gather', '0', true), "
-                  "set_config('enable_hashjoin', 'off', true), "
-                  "set_config('enable_mergejoin', 'off', true), "
-                  "set_config('enable_bitmapscan', '{bitmap}', true), "
-                  "set_config('enable_seqscan', '{seqscan}', true)")
+_SETTINGS = ("SELECT set_config('jit', 'off', true), "
+             "set_config('max_parallel_workers_per_gather', '0', true), "
+             "set_config('enable_hashjoin', 'off', true), "
+             "set_config('enable_mergejoin', 'off', true)")
+_SCANS = ("SELECT set_config('enable_bitmapscan', %s, true), "
+          "set_config('enable_seqscan', %s, true)")
 _SETTING_NAMES = ("jit", "max_parallel_workers_per_gather", "enable_hashjoin",
                   "enable_mergejoin", "enable_bitmapscan", "enable_seqscan")
 _CURRENT_SETTINGS = "SELECT " + ", ".join(f"current_setting('{n}')" for n in _SETTING_NAMES)
 _RESTORE_SETTINGS = "SELECT " + ", ".join(f"set_config('{n}', %s, true)"
                                           for n in _SETTING_NAMES)
+_ENDED = ("SELECT count(*) FROM catalog_searchdocument "
+          "WHERE cleared AND cleared_until <= statement_timestamp()")
+
+
+def _execute(cursor, scans: tuple[str, str], sql: str, params: tuple) -> list[tuple]:
+    """Run ``sql`` planned with ``scans`` (enable_bitmapscan, enable_seqscan) for this
+    transaction: both statements in one round trip; returns the rows of ``sql``."""
+    cursor.execute(f"{_SCANS}; {sql}", tuple(scans) + tuple(params))
+    cursor.nextset()
+    return cursor.fetchall()
 
 
 def _has_phrase(parsed: Parsed) -> bool:
-    """Whether the words hold a phrase, which the planner misjudges (see below)."""
+    """Whether the words hold a phrase, which the planner misjudges (see above)."""
     return any(t.phrase for c in parsed.clauses for t in c.terms)
 
 
-def _candidates(f: Filters, parsed: Parsed,
-                langs: tuple[str, ...]) -> tuple[QuerySet[SearchDocument], bool, bool]:
-    """Documents matching the words and filters, the rule not yet applied
-    (``_cleared_rows`` does). Returns the queryset; whether the words are common enough
-    to read documents in order rather than through GIN; and whether, for a sort by date,
-    walking down the date index beats sorting the matches.
-
-    Both choices rest on the planner's estimate of the matches (words and filters
-    together, one EXPLAIN) and on costs measured here: reading a document about 0.5 us,
-    GIN listing one 0.2 us; a step of the date walk (a document, its filters) about
-    5 us, fetching a match's date for the sort about 10 us. (Left to itself, for a tag
-    on one photo in a hundred, the planner walked 43,000 steps of the date index to find
-    FACET_CAP + 1 matches in date order: 170 ms at 1M. So a walk is only asked for one
-    page, and only where the estimate says it pays.)
-    """
-    qs = query.apply_filters(SearchDocument.objects.all(), f)
-    has_words = bool(parsed)
-    if has_words:
-        qs = _match(qs, parsed, langs)
-    if qs.query.is_empty():
-        return qs, False, False
-    if _has_phrase(parsed):
-        # A phrase is rarer than its words, and the planner's guess (the words together)
-        # would send it on a long read: GIN narrows it to those words; sort its matches.
-        return qs, False, False
-    if not has_words and not qs.query.where:
-        return qs, False, True  # everything: walk the dates
-    matched, any_word, documents = _estimates(qs, parsed if parsed.positive else None,
-                                              langs[0])
-    common = has_words and 0.5 * (query.FACET_CAP + 1) * documents / matched < 0.2 * any_word
-    page_end = f.page_number * query.PAGE_SIZE
-    walk = common or 5 * page_end * documents / matched < 10 * matched
-    return qs, common, walk
+def _live(qs: QuerySet[SearchDocument]) -> QuerySet[SearchDocument]:
+    """``qs`` without documents whose licence term has ended (read on the row)."""
+    return qs.filter(Q(cleared_until__isnull=True) | Q(cleared_until__gt=Now()))
 
 
-_RULE_SQL: dict[str, tuple[str, tuple]] = {}
+class _Plan:
+    """The scans each statement of one search is planned with, from the planner's
+    estimates (``_estimates``) and the costs measured above."""
 
+    def __init__(self, docs: QuerySet[SearchDocument], parsed: Parsed,
+                 langs: tuple[str, ...]) -> None:
+        self.words = bool(parsed.positive)
+        self.phrase = _has_phrase(parsed)
+        self.matched, self.listed, self.documents = _estimates(
+            docs, parsed if self.words else None, langs[0])
 
-def _rule_sql() -> tuple[str, tuple]:
-    """``Photo.objects.cleared()`` as a check of one row, ``c.id``. The rule's SQL holds no
-    value of the moment (the term's end is compared with the database's ``now()``), so
-    it is compiled once per database alias rather than on every search."""
-    if connection.alias not in _RULE_SQL:
-        _RULE_SQL[connection.alias] = _sql(Photo.objects.cleared().filter(
-            pk=RawSQL('"c"."id"', ())).order_by().values("pk")[:1])
-    return _RULE_SQL[connection.alias]
+    def _read_in_order(self, rows: float) -> bool:
+        """Whether reading documents in order until ``rows`` match beats listing the
+        words' postings from GIN and reading the matches (words only)."""
+        if not self.words:
+            return True
+        if self.phrase:
+            return False
+        scanned = min(self.documents, rows * self.documents / self.matched)
+        listed = _GIN_POSTING * self.listed + _HEAP_ROW * min(self.matched, rows)
+        return _SCAN_ROW * scanned < listed
 
+    def count(self) -> tuple[str, str]:
+        """(enable_bitmapscan, enable_seqscan) for counting to FACET_CAP + 1; the
+        bitmap count reads no row, so only the postings weigh."""
+        if not self.words:
+            return "on", "on"
+        scanned = min(self.documents, (query.FACET_CAP + 1) * self.documents / self.matched)
+        if not self.phrase and _SCAN_ROW * scanned < _GIN_POSTING * self.listed:
+            return "off", "on"
+        return "on", "off"
 
-def _cleared_rows(candidates: QuerySet, columns: tuple[str, ...],
-                  rule: tuple[str, tuple]) -> tuple[str, tuple]:
-    """SQL for the candidate rows (``columns``, the first the photo id) that pass the
-    rights-cleared rule: ``(SELECT pk FROM <cleared> WHERE pk = c.id) IS NOT NULL``,
-    checked row by row after every other condition, in the candidates' order.
+    def sample(self) -> tuple[str, str]:
+        if not self.words:
+            return "on", "on"
+        return ("off", "on") if self._read_in_order(query.FACET_SAMPLE + 1) else ("on", "off")
 
-    OFFSET 0 keeps the candidates a subquery of their own, which the planner plans
-    with the outer LIMIT in mind (the outer query neither joins nor sorts, so it passes
-    the LIMIT down), and keeps the check out of it: applied to each row only once words
-    and filters have matched, and lazily, until the LIMIT is met. A scan of a subquery
-    keeps its order.
-    """
-    inner, params = _sql(candidates.values(*columns))
-    names = ", ".join(("id",) + columns[1:])
-    sql = (f"SELECT * FROM ({inner} OFFSET 0) c ({names}) "  # noqa: S608
-           f"WHERE ({rule[0]}) IS NOT NULL")
-    return sql, params + rule[1]
+    def walk(self, rows: int, shares: tuple[float, ...] = (1.0,)) -> bool:
+        """Whether walking the date index beats finding the matches and sorting them,
+        for the first ``rows`` of the matches split into parts (relevance tiers) of these
+        ``shares``, read one after the other: a part smaller than what is still needed
+        is walked to the end of the index (or listed and sorted whole)."""
+        walked = gathered = 0.0
+        need = float(rows)
+        for share in shares:
+            part = self.matched * share
+            listing = (_GIN_POSTING * self.listed if self.words else 0.0) \
+                + _HEAP_ROW * self.matched
+            gathered += listing + 0.05 * part
+            if part >= need:
+                walked += _WALK_ROW * need * self.documents / part
+                break
+            walked += _WALK_ROW * self.documents
+            need -= part
+        return walked < gathered
 
 
 def _estimates(qs: QuerySet[SearchDocument], q: Parsed | None,
                language: str) -> tuple[float, float, float]:
     """The planner's estimates, in one EXPLAIN: documents of ``qs`` (words and filters),
     documents holding any positive word of ``q`` in ``language`` (what GIN lists before
-    its first row; 0 without such words), all documents."""
+    its first row; 0 without such words), all documents marked cleared."""
     # Every part is SQL from Django's compiler or fixed text; values are parameters.
     matching, params = _sql(qs.order_by().values("pk"))
     table = "catalog_searchdocument"
@@ -235,11 +223,12 @@ def _estimates(qs: QuerySet[SearchDocument], q: Parsed | None,
     if q:
         compiler = SearchDocument.objects.none().query.get_compiler(connection=connection)
         any_word, more = compiler.compile(_any_word_query(q, language))
-        listed = f"SELECT photo_id FROM {table} WHERE vector @@ {any_word} UNION ALL "  # noqa: S608
+        listed = (f"SELECT photo_id FROM {table} WHERE cleared "  # noqa: S608
+                  f"AND vector @@ {any_word} UNION ALL ")
         params += tuple(more)
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {matching} UNION ALL {listed}"  # noqa: S608
-                       f"SELECT photo_id FROM {table}", params)
+                       f"SELECT photo_id FROM {table} WHERE cleared", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
@@ -253,26 +242,52 @@ def _sql(qs: QuerySet) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
+def _tiers(docs: QuerySet[SearchDocument], parsed: Parsed,
+           langs: tuple[str, ...]) -> list[QuerySet[SearchDocument]]:
+    """``docs`` (already matching ``parsed``) split into relevance tiers, best first:
+    all positive words in the title; else in title or tags; else in title, tags or
+    place; the rest."""
+    out, before = [], None
+    for weights in TIERS:
+        tier = _words_q(parsed, langs, weights)
+        out.append(docs.filter(tier) if before is None else docs.filter(tier).exclude(before))
+        before = tier if before is None else before | tier
+    out.append(docs.exclude(before))
+    return out
+
+
+def _with_tier(docs: QuerySet[SearchDocument], parsed: Parsed,
+               langs: tuple[str, ...]) -> QuerySet[SearchDocument]:
+    """``docs`` annotated with ``tier``, 1-4, as ``_tiers`` splits them."""
+    return docs.annotate(tier=Case(
+        *[When(_words_q(parsed, langs, weights), then=Value(i))
+          for i, weights in enumerate(TIERS, start=1)],
+        default=Value(len(TIERS) + 1), output_field=IntegerField()))
+
+
 class PostgresBackend(SearchBackend):
-    """PostgreSQL full-text search. Queries: the plan settings, one statement (total,
-    page and facets over the materialised matches) and the page's rows, plus an EXPLAIN
-    when there are words or filters (not for a phrase), a tag look-up when there are
-    tags, and the date-ordered page of a capped set. Over FACET_CAP matches, facet
-    counts are lower bounds taken over the first FACET_CAP + 1 matches found (each
-    marked ``capped``) and relevance ranks within those; sorts by date stay exact.
-    Raises nothing for odd words: ``websearch_to_tsquery`` accepts any text."""
+    """PostgreSQL full-text search over documents marked cleared. Queries: the plan
+    settings and an EXPLAIN (the estimates), then three statements, each after the
+    scans it is planned with: the total (counted to FACET_CAP + 1, less the documents
+    whose term has since ended), the facets (over the first FACET_SAMPLE + 1 matches,
+    with their relevance tiers), the page (ids, in order, one past the page's end);
+    then the page's photos, checked against the rights-cleared rule. A tag look-up when
+    there are tags. Raises nothing for odd words: they are parsed by ``words.parse``."""
 
     vendors = ("postgresql",)
 
     def index_document(self, photo_id, parts: dict[str, str], language: str) -> None:
-        """Write the document's weighted vector (A-D) in ``language``'s configuration."""
+        """Write the document's weighted vector (A-D) in ``language``'s configuration,
+        and its tag ids."""
         config = languages.ts_config(language)
         vector = None
         for weight, value in parts.items():
             piece = SearchVector(Value(value, output_field=CharField()), weight=weight,
                                  config=config)
             vector = piece if vector is None else vector + piece
-        SearchDocument.objects.filter(pk=photo_id).update(vector=vector)
+        tags = Photo.tags.through.objects.filter(photo_id=OuterRef("photo_id"))
+        SearchDocument.objects.filter(pk=photo_id).update(
+            vector=vector, tag_ids=ArraySubquery(tags.order_by("tag_id").values("tag_id")))
 
     def nearest_words(self, wanted: list[str]) -> dict[str, str]:
         """One query: for each word no document holds, the ``CANDIDATES`` most similar
@@ -308,92 +323,123 @@ class PostgresBackend(SearchBackend):
 
     def run(self, f: Filters, facet_names: tuple[str, ...],
             parsed: Parsed, langs: tuple[str, ...]) -> SearchResult:
-        qs, common, walk = _candidates(f, parsed, langs)
-        if qs.query.is_empty():  # an unknown tag
-            return SearchResult(photos=[], total=0, total_capped=False, page=f.page_number,
-                                pages=1, facets={name: [] for name in facet_names})
-        words = "rank" in qs.query.annotations
-        ranked = f.sort == "relevance" and words
-        sort = "relevance" if ranked else ("taken" if f.sort == "taken" else "newest")
-        columns = _COLUMNS + (("rank",) if ranked else ())
-        rule = _rule_sql()
-        rows_sql, params = _cleared_rows(qs.order_by(), ("pk",) + columns[1:], rule)
-        inner = f"{rows_sql} LIMIT {query.FACET_CAP + 1:d}"
+        docs = query.apply_filters(SearchDocument.objects.filter(cleared=True), f,
+                                   tag_array=True)
+        if parsed:
+            docs = docs.filter(_words_q(parsed, langs))
         page, start = f.page_number, f.page_start
-        order = _PAGE_ORDER[sort]
-        # Only fixed SQL text is formatted in; every value is a parameter.
-        parts = ["SELECT 'total', NULL, NULL, count(*) FROM m",
-                 f"""SELECT 'page', p.id::text, NULL, p.i FROM (
-                       SELECT m.id, row_number() OVER (ORDER BY {order}) AS i FROM m
-                       ORDER BY {order} LIMIT %s OFFSET %s) p"""]  # noqa: S608
-        params += (query.PAGE_SIZE, start)
+        if docs.query.is_empty():  # an unknown tag
+            return SearchResult(photos=[], total=0, total_capped=False, page=page,
+                                pages=1, facets={name: [] for name in facet_names})
+        ranked = f.sort == "relevance" and bool(parsed.positive)
+        own_transaction = not connection.in_atomic_block
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            if own_transaction:
+                # One snapshot for every statement and the page's rows; one round trip.
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; "
+                               + _SETTINGS)
+            else:
+                # SET LOCAL outlives a savepoint: note the caller's values to restore.
+                cursor.execute(_CURRENT_SETTINGS)
+                restore = cursor.fetchone()
+                cursor.execute(_SETTINGS)
+            plan = _Plan(docs, parsed, langs)
+            total, capped = self._total(cursor, docs, plan)
+            sampled, tiers, found = self._facets(cursor, _live(docs), facet_names, plan,
+                                                 parsed, langs, ranked)
+            pages = query.page_count(total)
+            ids, more = self._page(cursor, _live(docs), f, plan, parsed, langs, ranked,
+                                   tiers, sampled, start)
+            # The rule itself, for the photos shown.
+            photos = query.grid_photos(Photo.objects.cleared(), ids)
+            if len(photos) < len(ids):
+                log.warning("search: %d photo(s) marked cleared failed the rule; not shown "
+                            "(search-clearance-audit corrects the marks)",
+                            len(ids) - len(photos))
+            if not own_transaction:
+                cursor.execute(_RESTORE_SETTINGS, restore)
+        facets_capped = capped or sampled < total
+        return SearchResult(
+            photos=photos, total=total, total_capped=capped, page=page, pages=pages,
+            has_next=more,
+            facets={name: [Facet(key, label.title() if name == "shape" else label, n,
+                                 capped=facets_capped) for key, label, n in found[name]]
+                    for name in facet_names})
+
+    @staticmethod
+    def _total(cursor, docs: QuerySet[SearchDocument], plan: _Plan) -> tuple[int, bool]:
+        """The total, exact up to FACET_CAP, and whether it is over. Documents are
+        counted without their term's end (no row read where GIN can answer), to
+        FACET_CAP + 1 plus the marked documents whose term has ended, which are then
+        counted among the matches and taken off."""
+        counted, params = _sql(docs.order_by().values("photo_id"))
+        ended, more = _sql(docs.filter(cleared_until__lte=Now()).order_by()
+                           .values("photo_id"))
+        ((matched, over),) = _execute(
+            cursor, plan.count(),
+            f"SELECT (SELECT count(*) FROM ({counted} LIMIT %s + ({_ENDED})) a), "  # noqa: S608
+            f"(SELECT count(*) FROM ({ended}) e)",
+            params + (query.FACET_CAP + 1,) + more)
+        total = matched - over
+        return min(total, query.FACET_CAP), total > query.FACET_CAP
+
+    @staticmethod
+    def _facets(cursor, live: QuerySet[SearchDocument], facet_names: tuple[str, ...],
+                plan: _Plan, parsed: Parsed, langs: tuple[str, ...],
+                ranked: bool) -> tuple[int, dict[int, int], dict[str, list]]:
+        """Over the first FACET_SAMPLE + 1 live matches found: how many there were, how
+        many of them in each relevance tier (when ``ranked``), and each facet's counts."""
+        sample = _with_tier(live, parsed, langs) if ranked else live
+        columns = _SAMPLE_COLUMNS + (("tier",) if ranked else ())
+        inner, params = _sql(sample.order_by().values(*columns))
+        parts = ["SELECT 'sampled', NULL, NULL, count(*) FROM m"]
+        if ranked:
+            parts.append("SELECT 'tier', m.tier::text, NULL, count(*) FROM m GROUP BY m.tier")
+        params += (query.FACET_SAMPLE + 1,)
         for name in facet_names:
             parts.append(_FACET_SQL[name].format(limit=FACET_LIMIT))
             if name == "year":
                 params += (timezone.get_current_timezone_name(),)
-        sql = (f"WITH m ({', '.join(columns)}) AS MATERIALIZED ({inner}) "  # noqa: S608
-               + " UNION ALL ".join(f"({part})" for part in parts))
-        # A phrase is read through GIN, never by a scan of every document: the planner takes
-        # it for as common as its words together, and would scan for a rare one.
-        settings_sql = _PLAN_SETTINGS.format(bitmap="off" if common else "on",
-                                             seqscan="off" if _has_phrase(parsed) else "on")
-        own_transaction = not connection.in_atomic_block
-        with transaction.atomic(using=connection.alias):
-            with connection.cursor() as cursor:
-                if own_transaction:
-                    # One snapshot for the rule's check and the page's rows (see below); one
-                    # round trip for both statements (no parameters: simple query protocol).
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; "
-                                   + settings_sql)
-                else:
-                    # SET LOCAL outlives a savepoint: note the caller's values to restore.
-                    cursor.execute(_CURRENT_SETTINGS)
-                    restore = cursor.fetchone()
-                    cursor.execute(settings_sql)
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-            total = 0
-            page_ids: list[tuple[int, str]] = []
-            found: dict[str, list[tuple[str, str, int]]] = {name: [] for name in facet_names}
-            for kind, key, label, n in rows:
-                if kind == "total":
-                    total = n
-                elif kind == "page":
-                    page_ids.append((n, key))
-                else:
-                    found[kind].append((key, label, n))
-            capped = total > query.FACET_CAP
-            shown = min(total, query.FACET_CAP)
-            pages = query.page_count(shown)
-            ids = [key for _, key in sorted(page_ids)] if page <= pages else []
-            more = page < pages
-            if capped:
-                # Over the cap the materialised rows are the first found, neither the newest
-                # nor the best: every page of such a set is read in its own order over all
-                # the matches (by date: walking the date index pays for dense matches only,
-                # see _candidates; by rank: every match ranked, the top ones kept), with the
-                # rule checked lazily in that order, one row past the page to tell whether
-                # another follows. So every match can be reached, page after page.
-                by_order = query.ordered(qs, f, walk=walk)
-                page_sql, page_params = _cleared_rows(by_order, ("pk",), rule)
-                with connection.cursor() as cursor:
-                    cursor.execute(f"{page_sql} LIMIT %s OFFSET %s",
-                                   page_params + (query.PAGE_SIZE + 1, start))
-                    ids = [str(row[0]) for row in cursor.fetchall()]
-                more = len(ids) > query.PAGE_SIZE
-                ids = ids[:query.PAGE_SIZE]
-            # These ids passed the rule in this transaction. In a transaction of its own the
-            # search reads one snapshot, so they are the very rows the rule passed; inside a
-            # caller's transaction (whose isolation is not ours to set) the rule is applied
-            # to them again.
-            photos = query.grid_photos(Photo.objects.all() if own_transaction
-                                 else Photo.objects.cleared(), ids)
-            if not own_transaction:
-                with connection.cursor() as cursor:
-                    cursor.execute(_RESTORE_SETTINGS, restore)
-        return SearchResult(
-            photos=photos, total=shown, total_capped=capped, page=page, pages=pages,
-            has_next=more,
-            facets={name: [Facet(key, label.title() if name == "shape" else label, n,
-                                 capped=capped) for key, label, n in found[name]]
-                    for name in facet_names})
+        rows = _execute(cursor, plan.sample(),
+                        f"WITH m ({', '.join(columns)}) AS MATERIALIZED "  # noqa: S608
+                        f"({inner} LIMIT %s) "
+                        + " UNION ALL ".join(f"({part})" for part in parts), params)
+        sampled, tiers = 0, {}
+        found: dict[str, list[tuple[str, str, int]]] = {name: [] for name in facet_names}
+        for kind, key, label, n in rows:
+            if kind == "sampled":
+                sampled = n
+            elif kind == "tier":
+                tiers[int(key)] = n
+            else:
+                found[kind].append((key, label, n))
+        return sampled, tiers, found
+
+    @staticmethod
+    def _page(cursor, live: QuerySet[SearchDocument], f: Filters, plan: _Plan,
+              parsed: Parsed, langs: tuple[str, ...], ranked: bool, tiers: dict[int, int],
+              sampled: int, start: int) -> tuple[list, bool]:
+        """The page's photo ids in order, and whether another page follows: one
+        statement reading, in order, up to the row after the page's end. Ranked: each
+        relevance tier in turn, newest first within it (UNION ALL under one LIMIT:
+        PostgreSQL reads a tier only when the ones before it ran out)."""
+        stop = start + query.PAGE_SIZE + 1
+        if ranked:
+            shares = tuple(tiers.get(i, 0) / sampled if sampled else 1.0
+                           for i in range(1, len(TIERS) + 2))
+            walk = plan.walk(stop, shares)
+            selects, params = [], ()
+            for tier in _tiers(live, parsed, langs):
+                sql, more = _sql(query.ordered(tier, Filters(sort="newest"), walk=walk)
+                                 .values("photo_id")[:stop])
+                selects.append(f"({sql})")
+                params += more
+            sql = f"SELECT * FROM ({' UNION ALL '.join(selects)}) p LIMIT %s"  # noqa: S608
+            params += (stop,)
+        else:
+            walk = plan.walk(stop)
+            sql, params = _sql(query.ordered(live, f, walk=walk).values("photo_id")[:stop])
+        # A walk reads documents in date order: no bitmap, no sequential scan.
+        ids = [row[0] for row in _execute(cursor, ("off", "off") if walk else ("on", "on"),
+                                          sql, params)]
+        return ids[start:start + query.PAGE_SIZE], len(ids) > start + query.PAGE_SIZE
