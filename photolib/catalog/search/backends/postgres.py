@@ -12,8 +12,7 @@ import logging
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection, transaction
-from django.db.models import Case, CharField, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Now
+from django.db.models import CharField, OuterRef, QuerySet, Value
 from django.utils import timezone
 
 from photolib import languages
@@ -27,20 +26,21 @@ from photolib.photos.models import Photo
 log = logging.getLogger(__name__)
 
 
-def _words_q(parsed: Parsed, langs: tuple[str, ...], weights: str = "") -> Q:
-    """Documents matching ``parsed`` (with ``weights``: its positive words in parts of
-    those weights only, ``words.tsquery``), each read in its own language's
+def _words_sql(parsed: Parsed, langs: tuple[str, ...], weights: str = "") -> tuple[str, tuple]:
+    """SQL for documents matching ``parsed`` (with ``weights``: its positive words in
+    parts of those weights only, ``words.tsquery``), each read in its own language's
     configuration (``unaccent``, then its stemmer and stop words): one ``vector @@``
-    with one language in use (the usual case), one per language otherwise."""
+    with one language in use (the usual case), one per language otherwise. The query
+    text and the configuration are parameters."""
     text = words.tsquery(parsed, weights)
     if len(langs) == 1:
-        return Q(vector=SearchQuery(text, search_type="raw",
-                                    config=languages.ts_config(langs[0])))
-    condition = Q()
+        return ("vector @@ to_tsquery(%s::regconfig, %s)",
+                (languages.ts_config(langs[0]), text))
+    parts, params = [], ()
     for lang in langs:
-        condition |= Q(language=lang, vector=SearchQuery(
-            text, search_type="raw", config=languages.ts_config(lang)))
-    return condition
+        parts.append("(language = %s AND vector @@ to_tsquery(%s::regconfig, %s))")
+        params += (lang, languages.ts_config(lang), text)
+    return "(" + " OR ".join(parts) + ")", params
 
 
 def _any_word_query(parsed: Parsed, language: str) -> SearchQuery:
@@ -121,24 +121,32 @@ _FACET_SQL = {
 _SAMPLE_COLUMNS = ("photo_id", "group_id", "taken_at", "width", "height", "camera_make",
                    "tag_ids")
 
+_ENDED = ("SELECT count(*) FROM catalog_searchdocument "
+          "WHERE cleared AND cleared_until <= statement_timestamp()")
+# The settings, and how many marked documents have seen their term end since the
+# periodic job last looked (usually none; an index on cleared_until).
 _SETTINGS = ("SELECT set_config('jit', 'off', true), "
              "set_config('max_parallel_workers_per_gather', '0', true), "
              "set_config('enable_hashjoin', 'off', true), "
-             "set_config('enable_mergejoin', 'off', true)")
+             f"set_config('enable_mergejoin', 'off', true), ({_ENDED})")
 _SCANS = ("SELECT set_config('enable_bitmapscan', %s, true), "
-          "set_config('enable_seqscan', %s, true)")
+          "set_config('enable_seqscan', %s, true), set_config('enable_indexscan', %s, true)")
 _SETTING_NAMES = ("jit", "max_parallel_workers_per_gather", "enable_hashjoin",
-                  "enable_mergejoin", "enable_bitmapscan", "enable_seqscan")
+                  "enable_mergejoin", "enable_bitmapscan", "enable_seqscan",
+                  "enable_indexscan")
+# (enable_bitmapscan, enable_seqscan, enable_indexscan) for each way of reading.
+_LIST = ("on", "off", "off")  # through GIN: list the postings (no plain index walk either)
+_READ = ("off", "on", "on")  # documents in order, each matched
+_WALK = ("off", "off", "on")  # down the date index
+_FREE = ("on", "on", "on")  # the planner's choice (filters only)
 _CURRENT_SETTINGS = "SELECT " + ", ".join(f"current_setting('{n}')" for n in _SETTING_NAMES)
 _RESTORE_SETTINGS = "SELECT " + ", ".join(f"set_config('{n}', %s, true)"
                                           for n in _SETTING_NAMES)
-_ENDED = ("SELECT count(*) FROM catalog_searchdocument "
-          "WHERE cleared AND cleared_until <= statement_timestamp()")
 
 
-def _execute(cursor, scans: tuple[str, str], sql: str, params: tuple) -> list[tuple]:
-    """Run ``sql`` planned with ``scans`` (enable_bitmapscan, enable_seqscan) for this
-    transaction: both statements in one round trip; returns the rows of ``sql``."""
+def _execute(cursor, scans: tuple[str, str, str], sql: str, params: tuple) -> list[tuple]:
+    """Run ``sql`` planned with ``scans`` (``_LIST``, ``_READ``, ``_WALK``, ``_FREE``) for
+    this transaction: both statements in one round trip; returns the rows of ``sql``."""
     cursor.execute(f"{_SCANS}; {sql}", tuple(scans) + tuple(params))
     cursor.nextset()
     return cursor.fetchall()
@@ -149,21 +157,15 @@ def _has_phrase(parsed: Parsed) -> bool:
     return any(t.phrase for c in parsed.clauses for t in c.terms)
 
 
-def _live(qs: QuerySet[SearchDocument]) -> QuerySet[SearchDocument]:
-    """``qs`` without documents whose licence term has ended (read on the row)."""
-    return qs.filter(Q(cleared_until__isnull=True) | Q(cleared_until__gt=Now()))
-
-
 class _Plan:
     """The scans each statement of one search is planned with, from the planner's
     estimates (``_estimates``) and the costs measured above."""
 
-    def __init__(self, docs: QuerySet[SearchDocument], parsed: Parsed,
-                 langs: tuple[str, ...]) -> None:
+    def __init__(self, where: _Where, parsed: Parsed, langs: tuple[str, ...]) -> None:
         self.words = bool(parsed.positive)
         self.phrase = _has_phrase(parsed)
         self.matched, self.listed, self.documents = _estimates(
-            docs, parsed if self.words else None, langs[0])
+            where, parsed if self.words else None, langs[0])
 
     def _read_in_order(self, rows: float) -> bool:
         """Whether reading documents in order until ``rows`` match beats listing the
@@ -176,20 +178,20 @@ class _Plan:
         listed = _GIN_POSTING * self.listed + _HEAP_ROW * min(self.matched, rows)
         return _SCAN_ROW * scanned < listed
 
-    def count(self) -> tuple[str, str]:
-        """(enable_bitmapscan, enable_seqscan) for counting to FACET_CAP + 1; the
-        bitmap count reads no row, so only the postings weigh."""
+    def count(self) -> tuple[str, str, str]:
+        """The scans for counting to FACET_CAP + 1; the bitmap count reads no row, so
+        only the postings weigh."""
         if not self.words:
-            return "on", "on"
+            return _FREE
         scanned = min(self.documents, (query.FACET_CAP + 1) * self.documents / self.matched)
         if not self.phrase and _SCAN_ROW * scanned < _GIN_POSTING * self.listed:
-            return "off", "on"
-        return "on", "off"
+            return _READ
+        return _LIST
 
-    def sample(self) -> tuple[str, str]:
+    def sample(self) -> tuple[str, str, str]:
         if not self.words:
-            return "on", "on"
-        return ("off", "on") if self._read_in_order(query.FACET_SAMPLE + 1) else ("on", "off")
+            return _FREE
+        return _READ if self._read_in_order(query.FACET_SAMPLE + 1) else _LIST
 
     def walk(self, rows: int, shares: tuple[float, ...] = (1.0,)) -> bool:
         """Whether walking the date index beats finding the matches and sorting them,
@@ -211,14 +213,12 @@ class _Plan:
         return walked < gathered
 
 
-def _estimates(qs: QuerySet[SearchDocument], q: Parsed | None,
-               language: str) -> tuple[float, float, float]:
-    """The planner's estimates, in one EXPLAIN: documents of ``qs`` (words and filters),
-    documents holding any positive word of ``q`` in ``language`` (what GIN lists before
-    its first row; 0 without such words), all documents marked cleared."""
-    # Every part is SQL from Django's compiler or fixed text; values are parameters.
-    matching, params = _sql(qs.order_by().values("pk"))
-    table = "catalog_searchdocument"
+def _estimates(where: _Where, q: Parsed | None, language: str) -> tuple[float, float, float]:
+    """The planner's estimates, in one EXPLAIN: documents matching ``where`` (words and
+    filters), documents holding any positive word of ``q`` in ``language`` (what GIN
+    lists before its first row; 0 without such words), all documents marked cleared."""
+    matching, params = where.select("photo_id", live=False)
+    table = where.TABLE
     listed = ""
     if q:
         compiler = SearchDocument.objects.none().query.get_compiler(connection=connection)
@@ -242,27 +242,68 @@ def _sql(qs: QuerySet) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def _tiers(docs: QuerySet[SearchDocument], parsed: Parsed,
-           langs: tuple[str, ...]) -> list[QuerySet[SearchDocument]]:
-    """``docs`` (already matching ``parsed``) split into relevance tiers, best first:
-    all positive words in the title; else in title or tags; else in title, tags or
-    place; the rest."""
-    out, before = [], None
+def _tier_conditions(parsed: Parsed, langs: tuple[str, ...]) -> list[tuple[str, tuple]]:
+    """The relevance tiers of documents that match ``parsed``, best first, as SQL
+    conditions: all positive words in the title; else in title or tags; else in title,
+    tags or place; the rest."""
+    out, before, before_params = [], [], ()
     for weights in TIERS:
-        tier = _words_q(parsed, langs, weights)
-        out.append(docs.filter(tier) if before is None else docs.filter(tier).exclude(before))
-        before = tier if before is None else before | tier
-    out.append(docs.exclude(before))
+        sql, params = _words_sql(parsed, langs, weights)
+        out.append((" AND ".join([sql] + [f"NOT {b}" for b in before]), params + before_params))
+        before.append(sql)
+        before_params += params
+    out.append((" AND ".join(f"NOT {b}" for b in before), before_params))
     return out
 
 
-def _with_tier(docs: QuerySet[SearchDocument], parsed: Parsed,
-               langs: tuple[str, ...]) -> QuerySet[SearchDocument]:
-    """``docs`` annotated with ``tier``, 1-4, as ``_tiers`` splits them."""
-    return docs.annotate(tier=Case(
-        *[When(_words_q(parsed, langs, weights), then=Value(i))
-          for i, weights in enumerate(TIERS, start=1)],
-        default=Value(len(TIERS) + 1), output_field=IntegerField()))
+def _tier_case(parsed: Parsed, langs: tuple[str, ...]) -> tuple[str, tuple]:
+    """SQL for a matching document's tier, 1-4."""
+    whens, params = [], ()
+    for i, weights in enumerate(TIERS, start=1):
+        sql, more = _words_sql(parsed, langs, weights)
+        whens.append(f"WHEN {sql} THEN {i}")
+        params += more
+    return f"CASE {' '.join(whens)} ELSE {len(TIERS) + 1} END", params
+
+
+class _Where:
+    """The search's conditions as SQL over ``catalog_searchdocument``: marked cleared,
+    the filters (compiled once by Django from ``query.apply_filters``) and the words."""
+
+    TABLE = "catalog_searchdocument"
+    LIVE = "(cleared_until IS NULL OR cleared_until > statement_timestamp())"
+
+    def __init__(self, docs: QuerySet[SearchDocument], parsed: Parsed,
+                 langs: tuple[str, ...]) -> None:
+        sql, params = _sql(docs.order_by().values("photo_id"))
+        # One table, one selected column: everything after the first WHERE is the filters.
+        self.sql, self.params = sql.split(" WHERE ", 1)[1], params
+        if parsed:
+            more, more_params = _words_sql(parsed, langs)
+            self.sql, self.params = f"{self.sql} AND {more}", self.params + more_params
+
+    def select(self, columns: str, *extra: tuple[str, tuple], live: bool = True,
+               order: str = "", limit: str = "") -> tuple[str, tuple]:
+        """SELECT ``columns`` of the matching documents (``live``: their term not ended),
+        with ``extra`` conditions, ORDER BY ``order`` and LIMIT ``limit``."""
+        where = [self.sql] + ([self.LIVE] if live else []) + [e[0] for e in extra]
+        params = self.params + tuple(p for e in extra for p in e[1])
+        sql = f"SELECT {columns} FROM {self.TABLE} WHERE {' AND '.join(where)}"  # noqa: S608
+        if order:
+            sql += f" ORDER BY {order}"
+        if limit:
+            sql += f" LIMIT {limit}"
+        return sql, params
+
+
+# Date orders: as the index holds them (walked), or the same with nothing an index
+# provides (sorted).
+_DATE_ORDER = {
+    ("taken", True): "taken_at DESC NULLS LAST, uploaded_at DESC, photo_id",
+    ("taken", False): "taken_at + interval '0' DESC NULLS LAST, uploaded_at DESC, photo_id",
+    ("newest", True): "uploaded_at DESC, photo_id",
+    ("newest", False): "uploaded_at + interval '0' DESC, photo_id",
+}
 
 
 class PostgresBackend(SearchBackend):
@@ -325,12 +366,11 @@ class PostgresBackend(SearchBackend):
             parsed: Parsed, langs: tuple[str, ...]) -> SearchResult:
         docs = query.apply_filters(SearchDocument.objects.filter(cleared=True), f,
                                    tag_array=True)
-        if parsed:
-            docs = docs.filter(_words_q(parsed, langs))
         page, start = f.page_number, f.page_start
         if docs.query.is_empty():  # an unknown tag
             return SearchResult(photos=[], total=0, total_capped=False, page=page,
                                 pages=1, facets={name: [] for name in facet_names})
+        where = _Where(docs, parsed, langs)
         ranked = f.sort == "relevance" and bool(parsed.positive)
         own_transaction = not connection.in_atomic_block
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
@@ -338,17 +378,19 @@ class PostgresBackend(SearchBackend):
                 # One snapshot for every statement and the page's rows; one round trip.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; "
                                + _SETTINGS)
+                cursor.nextset()
             else:
                 # SET LOCAL outlives a savepoint: note the caller's values to restore.
                 cursor.execute(_CURRENT_SETTINGS)
                 restore = cursor.fetchone()
                 cursor.execute(_SETTINGS)
-            plan = _Plan(docs, parsed, langs)
-            total, capped = self._total(cursor, docs, plan)
-            sampled, tiers, found = self._facets(cursor, _live(docs), facet_names, plan,
+            ended = cursor.fetchone()[-1]
+            plan = _Plan(where, parsed, langs)
+            total, capped = self._total(cursor, where, plan, ended)
+            sampled, tiers, found = self._facets(cursor, where, facet_names, plan,
                                                  parsed, langs, ranked)
             pages = query.page_count(total)
-            ids, more = self._page(cursor, _live(docs), f, plan, parsed, langs, ranked,
+            ids, more = self._page(cursor, where, f, plan, parsed, langs, ranked,
                                    tiers, sampled, start)
             # The rule itself, for the photos shown.
             photos = query.grid_photos(Photo.objects.cleared(), ids)
@@ -367,42 +409,46 @@ class PostgresBackend(SearchBackend):
                     for name in facet_names})
 
     @staticmethod
-    def _total(cursor, docs: QuerySet[SearchDocument], plan: _Plan) -> tuple[int, bool]:
+    def _total(cursor, where: _Where, plan: _Plan, ended: int) -> tuple[int, bool]:
         """The total, exact up to FACET_CAP, and whether it is over. Documents are
         counted without their term's end (no row read where GIN can answer), to
-        FACET_CAP + 1 plus the marked documents whose term has ended, which are then
-        counted among the matches and taken off."""
-        counted, params = _sql(docs.order_by().values("photo_id"))
-        ended, more = _sql(docs.filter(cleared_until__lte=Now()).order_by()
-                           .values("photo_id"))
+        FACET_CAP + 1 plus the ``ended`` marked documents whose term has ended, which
+        are then counted among the matches and taken off."""
+        counted, params = where.select("", live=False, limit="%s")
+        ended_sql, more = where.select("", ("cleared_until <= statement_timestamp()", ()),
+                                       live=False)
         ((matched, over),) = _execute(
             cursor, plan.count(),
-            f"SELECT (SELECT count(*) FROM ({counted} LIMIT %s + ({_ENDED})) a), "  # noqa: S608
-            f"(SELECT count(*) FROM ({ended}) e)",
-            params + (query.FACET_CAP + 1,) + more)
+            f"SELECT (SELECT count(*) FROM ({counted}) a), "  # noqa: S608
+            f"(SELECT count(*) FROM ({ended_sql}) e)",
+            params + (query.FACET_CAP + 1 + ended,) + more)
         total = matched - over
         return min(total, query.FACET_CAP), total > query.FACET_CAP
 
     @staticmethod
-    def _facets(cursor, live: QuerySet[SearchDocument], facet_names: tuple[str, ...],
-                plan: _Plan, parsed: Parsed, langs: tuple[str, ...],
+    def _facets(cursor, where: _Where, facet_names: tuple[str, ...], plan: _Plan,
+                parsed: Parsed, langs: tuple[str, ...],
                 ranked: bool) -> tuple[int, dict[int, int], dict[str, list]]:
         """Over the first FACET_SAMPLE + 1 live matches found: how many there were, how
         many of them in each relevance tier (when ``ranked``), and each facet's counts."""
-        sample = _with_tier(live, parsed, langs) if ranked else live
-        columns = _SAMPLE_COLUMNS + (("tier",) if ranked else ())
-        inner, params = _sql(sample.order_by().values(*columns))
+        columns = ", ".join(_SAMPLE_COLUMNS)
+        names = _SAMPLE_COLUMNS
+        params: tuple = ()
+        if ranked:
+            case, params = _tier_case(parsed, langs)
+            columns += f", {case}"
+            names += ("tier",)
+        inner, more = where.select(columns, limit="%s")
+        params += more + (query.FACET_SAMPLE + 1,)
         parts = ["SELECT 'sampled', NULL, NULL, count(*) FROM m"]
         if ranked:
             parts.append("SELECT 'tier', m.tier::text, NULL, count(*) FROM m GROUP BY m.tier")
-        params += (query.FACET_SAMPLE + 1,)
         for name in facet_names:
             parts.append(_FACET_SQL[name].format(limit=FACET_LIMIT))
             if name == "year":
                 params += (timezone.get_current_timezone_name(),)
         rows = _execute(cursor, plan.sample(),
-                        f"WITH m ({', '.join(columns)}) AS MATERIALIZED "  # noqa: S608
-                        f"({inner} LIMIT %s) "
+                        f"WITH m ({', '.join(names)}) AS MATERIALIZED ({inner}) "  # noqa: S608
                         + " UNION ALL ".join(f"({part})" for part in parts), params)
         sampled, tiers = 0, {}
         found: dict[str, list[tuple[str, str, int]]] = {name: [] for name in facet_names}
@@ -416,9 +462,9 @@ class PostgresBackend(SearchBackend):
         return sampled, tiers, found
 
     @staticmethod
-    def _page(cursor, live: QuerySet[SearchDocument], f: Filters, plan: _Plan,
-              parsed: Parsed, langs: tuple[str, ...], ranked: bool, tiers: dict[int, int],
-              sampled: int, start: int) -> tuple[list, bool]:
+    def _page(cursor, where: _Where, f: Filters, plan: _Plan, parsed: Parsed,
+              langs: tuple[str, ...], ranked: bool, tiers: dict[int, int], sampled: int,
+              start: int) -> tuple[list, bool]:
         """The page's photo ids in order, and whether another page follows: one
         statement reading, in order, up to the row after the page's end. Ranked: each
         relevance tier in turn, newest first within it (UNION ALL under one LIMIT:
@@ -428,18 +474,17 @@ class PostgresBackend(SearchBackend):
             shares = tuple(tiers.get(i, 0) / sampled if sampled else 1.0
                            for i in range(1, len(TIERS) + 2))
             walk = plan.walk(stop, shares)
+            order = _DATE_ORDER["newest", walk]
             selects, params = [], ()
-            for tier in _tiers(live, parsed, langs):
-                sql, more = _sql(query.ordered(tier, Filters(sort="newest"), walk=walk)
-                                 .values("photo_id")[:stop])
+            for condition in _tier_conditions(parsed, langs):
+                sql, more = where.select("photo_id", condition, order=order, limit=str(stop))
                 selects.append(f"({sql})")
                 params += more
-            sql = f"SELECT * FROM ({' UNION ALL '.join(selects)}) p LIMIT %s"  # noqa: S608
-            params += (stop,)
+            sql = f"SELECT * FROM ({' UNION ALL '.join(selects)}) p LIMIT {stop:d}"  # noqa: S608
         else:
             walk = plan.walk(stop)
-            sql, params = _sql(query.ordered(live, f, walk=walk).values("photo_id")[:stop])
-        # A walk reads documents in date order: no bitmap, no sequential scan.
-        ids = [row[0] for row in _execute(cursor, ("off", "off") if walk else ("on", "on"),
-                                          sql, params)]
+            sort = "taken" if f.sort == "taken" else "newest"
+            sql, params = where.select("photo_id", order=_DATE_ORDER[sort, walk],
+                                       limit=str(stop))
+        ids = [row[0] for row in _execute(cursor, _WALK if walk else _FREE, sql, params)]
         return ids[start:start + query.PAGE_SIZE], len(ids) > start + query.PAGE_SIZE
