@@ -4,8 +4,9 @@ events (``photolib.photos.signals``, ``photolib.accounts.signals``); connected i
 
 Search documents: written when a photo is approved or its copied facts change, rewritten
 for every approved photo of a person whose credit changed, dropped when a photo is withdrawn
-or taken down. A document never decides whether a photo may be used (``cleared()`` does,
-at every search), so a late or failed update can only hide a photo, never leak one.
+or taken down. A document never decides whether a photo may be shown (pages check
+``cleared()`` itself); its ``cleared`` mark, which totals and facets count on PostgreSQL,
+can only be set from ``cleared()``, so a late or failed update can only hide a photo.
 
 Recall (``photolib.catalog.recall``): a scan of the photo is asked for when it is approved,
 withdrawn or taken down, or its owner withdraws from its group; a photo whose rows are

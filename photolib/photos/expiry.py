@@ -32,6 +32,7 @@ from photolib.consent.models import CommunityGroup
 from photolib.consent.services import RequestContext, consent_renew
 from photolib.photos import errors
 from photolib.photos.models import ModerationEvent, Photo
+from photolib.photos.signals import announce, photo_facts_changed
 
 REMINDER_MAIL_TASK = "photolib.photos.tasks.send_expiry_reminder"
 
@@ -128,4 +129,5 @@ def photos_renew(*, owner: User, group: CommunityGroup, photo_ids: Iterable,
             action=ModerationEvent.Action.RENEW,
             reason=(f"Renewed by its owner under {group.name} agreement v{version.number}, "
                     + (f"until {ends:%Y-%m-%d}." if ends else "with no end of term.")))
+        announce(photo_facts_changed, photo.pk)  # its licence term: the catalog's copy
     return locked

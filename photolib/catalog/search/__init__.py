@@ -12,8 +12,11 @@ Laid out as a small search framework:
   (``postgres``: full-text search; ``portable``: plain ORM queries, SQLite's engine),
   chosen once by the connection's vendor.
 
-Every result passes ``Photo.objects.cleared()``, checked at search time (a document
-never says whether its photo may be used). To change ``PAGE_SIZE`` or ``FACET_CAP`` at
+Every photo a search returns passes ``Photo.objects.cleared()``, checked at search
+time. On PostgreSQL totals and facets count documents marked ``cleared`` (the rule's
+last answer, written by ``index.refresh_clearance`` and unset by triggers whenever what
+the rule reads changes: ``SearchDocument``); elsewhere the rule is applied to every
+match. To change ``PAGE_SIZE`` or ``FACET_CAP`` at
 run time, set them on ``query``: they are not re-exported here, so that setting them on
 this package fails instead of silently doing nothing.
 """
@@ -62,7 +65,9 @@ def search(f: Filters, *, with_facets: bool = True,
     results (each backend's docstring lists them; two small look-ups more here: the
     synonyms and the languages in use; a typo check only when few match). When more than
     ``query.FACET_CAP`` photos match, ``total_capped`` is set and the total shows as
-    "10,000+"; later pages still reach every match. Raises nothing for odd words.
+    "10,000+"; later pages still reach every match. On PostgreSQL facets are counted over
+    the first ``query.FACET_SAMPLE`` matches ("n+" when there are more). Raises nothing
+    for odd words.
     """
     names = known_facets(facet_names) if with_facets else ()
     backend = get_backend()
