@@ -207,3 +207,51 @@ def test_the_tag_filter_and_facet_read_the_documents_tag_ids(cleared):
     result = search.search(search.Filters(tags=("boats",)))
     assert [p.pk for p in result.photos] == [photo.pk]
     assert {f.label: f.count for f in result.facets["tag"]} == {"harbour": 1, "boats": 1}
+
+
+# --- the page from the sample, or from its own statement ---------------------------------------
+
+@pytest.fixture
+def lanterns(cleared):
+    """Eight photos matching "lantern" in each part (title, tags, place, description),
+    uploaded in turn so that relevance and date orders differ."""
+    made = []
+    for i in range(2):
+        made.append(cleared(f"Lantern {i}", tags=("night",), place="Quay"))
+        made.append(cleared(f"Evening {i}", tags=("lantern",), place="Quay"))
+        made.append(cleared(f"Corner {i}", tags=("night",), place="Lantern square"))
+        made.append(cleared(f"Houses {i}", tags=("night",), place="Quay",
+                            description="An iron lantern"))
+    return made
+
+
+def _all_pages(**params) -> tuple[list[str], list[bool]]:
+    titles, nexts, page = [], [], 1
+    while True:
+        result = search.search(search.Filters(**params, page=page))
+        if not result.photos:
+            return titles, nexts
+        titles += [p.title for p in result.photos]
+        nexts.append(result.has_next)
+        page += 1
+
+
+@pytest.mark.parametrize("params", [{"q": "lantern"}, {"q": "lantern", "sort": "newest"},
+                                    {"q": "lantern", "sort": "taken"}, {"sort": "newest"},
+                                    {"tags": ("night",), "sort": "taken"}],
+                         ids=lambda p: "-".join(f"{k}={v}" for k, v in p.items()))
+def test_every_page_is_the_same_whether_the_sample_holds_it_or_not(lanterns, monkeypatch,
+                                                                   params):
+    """PostgreSQL takes a page from the newest FACET_SAMPLE matches when they hold it,
+    and reads it with a statement of its own otherwise: the pages, and whether another
+    follows, must not depend on which."""
+    monkeypatch.setattr(search.query, "PAGE_SIZE", 3)
+    whole = _all_pages(**params)
+    assert len(whole[0]) == len(set(whole[0])) == (6 if "tags" in params else 8)
+    if params.get("q") and params.get("sort") is None:
+        assert whole[0] == ["Lantern 1", "Lantern 0", "Evening 1", "Evening 0", "Corner 1",
+                            "Corner 0", "Houses 1", "Houses 0"]
+    for sample in (1, 2, 4, 5):
+        monkeypatch.setattr(search.query, "FACET_SAMPLE", sample)
+        assert _all_pages(**params) == whole, sample
+    assert whole[1][-1] is False and all(whole[1][:-1])

@@ -39,7 +39,7 @@ from photolib.photos.models import Photo, Tag
 PAGE_SIZE = 24
 FACET_CAP = 10_000  # totals are exact up to it, "10,000+" above
 # PostgreSQL counts facets over at most this many matches (exact up to it, "n+" above:
-# counted among the first FACET_SAMPLE found); the other backends count them all.
+# counted among the newest FACET_SAMPLE + 1); the other backends count them all.
 FACET_SAMPLE = 1_000
 FACET_LIMIT = 12
 FACETS = ("group", "tag", "year", "shape", "make")

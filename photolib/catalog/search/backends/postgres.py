@@ -74,14 +74,20 @@ def _any_word_query(parsed: Parsed, language: str) -> SearchQuery:
 #   (one EXPLAIN, well under a millisecond) says is cheaper, with bitmap or sequential
 #   scans turned off for it; a phrase always goes through GIN (its estimate is that of
 #   its words, far too high).
-# * Facets are counted over the first FACET_SAMPLE matches found, shown as "n+" when
-#   there are more ("1,000+"): counting them over 10,000 matches cost 70 ms.
+# * Facets are counted over the newest FACET_SAMPLE + 1 matches (in the sort's date
+#   order), shown as "n+" when there are more ("1,000+"): counting them over 10,000
+#   matches cost 70 ms. The same statement returns those matches' order and relevance
+#   tiers, and the page is taken from them whenever they hold it (every match newer
+#   than the sample's oldest is in it): most searches read no page of their own.
 # * Relevance is the best part in which all the words are found: title, then tags, then
 #   place, then description and credit (tiers A, AB, ABC, the rest); newest first
-#   within a tier. Each tier is read in date order, walking the date index (dense
-#   matches) or sorted (sparse), and the page statement stops as soon as the rows up to
-#   the page's end are found: the first tiers of a common word fill a page from a few
-#   hundred index steps, where ranking every match (``ts_rank``) cost 65 ms at 100k.
+#   within a tier. When the sample does not hold the page, each tier is read in date
+#   order, walking the date index (dense matches) or sorted (sparse), and the page
+#   statement stops as soon as the rows up to the page's end are found; ranking every
+#   match (``ts_rank``) cost 65 ms at 100k.
+# * Filters alone are counted and walked on the newest-first index, which carries
+#   every fact a filter reads (INCLUDE): an index-only scan of narrow tuples instead of
+#   the wide rows (50 ms to count 10,000 square photos at 100k, 13 ms through it).
 # * Session settings for the statement only (SET LOCAL, one transaction): no JIT, no
 #   parallel workers, no hash or merge joins: LIMITs of a few hundred rows want index
 #   probes, and JIT compiled plans whose estimated cost is that of the uncapped set.
@@ -90,7 +96,8 @@ TIERS = ("A", "AB", "ABC")  # then the rest: description and credit (D)
 
 # Measured on the bench machine (bench/search.py), in microseconds.
 _GIN_POSTING = 0.15  # GIN lists one posting of a word
-_HEAP_ROW = 0.3  # a document read through a bitmap
+_HEAP_ROW = 1.0  # a document read through a bitmap, its columns taken
+_HEAP_VISIT = 0.6  # a document visited through a bitmap to count it
 _SCAN_ROW = 0.35  # a document read in order and matched against the words
 _WALK_ROW = 0.5  # a step down the date index: a document read and matched
 
@@ -183,8 +190,10 @@ class _Plan:
         only the postings weigh."""
         if not self.words:
             return _FREE
-        scanned = min(self.documents, (query.FACET_CAP + 1) * self.documents / self.matched)
-        if not self.phrase and _SCAN_ROW * scanned < _GIN_POSTING * self.listed:
+        cap = query.FACET_CAP + 1
+        scanned = min(self.documents, cap * self.documents / self.matched)
+        listed = _GIN_POSTING * self.listed + _HEAP_VISIT * min(self.matched, cap)
+        if not self.phrase and _SCAN_ROW * scanned < listed:
             return _READ
         return _LIST
 
@@ -308,12 +317,13 @@ _DATE_ORDER = {
 
 class PostgresBackend(SearchBackend):
     """PostgreSQL full-text search over documents marked cleared. Queries: the plan
-    settings and an EXPLAIN (the estimates), then three statements, each after the
-    scans it is planned with: the total (counted to FACET_CAP + 1, less the documents
-    whose term has since ended), the facets (over the first FACET_SAMPLE + 1 matches,
-    with their relevance tiers), the page (ids, in order, one past the page's end);
-    then the page's photos, checked against the rights-cleared rule. A tag look-up when
-    there are tags. Raises nothing for odd words: they are parsed by ``words.parse``."""
+    settings (with the count of ended terms) and an EXPLAIN (the estimates), then each
+    statement after the scans it is planned with: the total (counted to FACET_CAP + 1,
+    less the documents whose term has since ended), the sample (the newest
+    FACET_SAMPLE + 1 matches: facets, tiers, and the page when it holds it), the page
+    (only when the sample does not hold it); then the page's photos, checked against
+    the rights-cleared rule. A tag look-up when there are tags. Raises nothing for odd
+    words: they are parsed by ``words.parse``."""
 
     vendors = ("postgresql",)
 
@@ -387,11 +397,14 @@ class PostgresBackend(SearchBackend):
             ended = cursor.fetchone()[-1]
             plan = _Plan(where, parsed, langs)
             total, capped = self._total(cursor, where, plan, ended)
-            sampled, tiers, found = self._facets(cursor, where, facet_names, plan,
-                                                 parsed, langs, ranked)
+            stop = start + query.PAGE_SIZE + 1
+            sort = "taken" if f.sort == "taken" and not ranked else "newest"
+            sampled, tiers, found, rows = self._sample(cursor, where, facet_names, plan,
+                                                       parsed, langs, ranked, sort, stop)
             pages = query.page_count(total)
-            ids, more = self._page(cursor, where, f, plan, parsed, langs, ranked,
-                                   tiers, sampled, start)
+            page_rows = self._page_from_sample(sampled, tiers, rows, ranked, start, stop)
+            ids, more = page_rows or self._page(cursor, where, f, plan, parsed, langs,
+                                                ranked, tiers, sampled, start)
             # The rule itself, for the photos shown.
             photos = query.grid_photos(Photo.objects.cleared(), ids)
             if len(photos) < len(ids):
@@ -426,40 +439,74 @@ class PostgresBackend(SearchBackend):
         return min(total, query.FACET_CAP), total > query.FACET_CAP
 
     @staticmethod
-    def _facets(cursor, where: _Where, facet_names: tuple[str, ...], plan: _Plan,
-                parsed: Parsed, langs: tuple[str, ...],
-                ranked: bool) -> tuple[int, dict[int, int], dict[str, list]]:
-        """Over the first FACET_SAMPLE + 1 live matches found: how many there were, how
-        many of them in each relevance tier (when ``ranked``), and each facet's counts."""
-        columns = ", ".join(_SAMPLE_COLUMNS)
-        names = _SAMPLE_COLUMNS
+    def _sample(cursor, where: _Where, facet_names: tuple[str, ...], plan: _Plan,
+                parsed: Parsed, langs: tuple[str, ...], ranked: bool, sort: str,
+                stop: int) -> tuple[int, dict[int, int], dict[str, list], list]:
+        """The newest FACET_SAMPLE + 1 live matches (in the order of ``sort``, "newest"
+        or "taken"): how many there were, how many in each relevance tier (when
+        ``ranked``), each facet's counts over them, and (photo id, tier) of the first
+        ``stop`` of each tier in that order, from which ``_page_from_sample`` takes the
+        page when it can: every match newer than the sample's oldest is in it."""
+        walk = plan.walk(query.FACET_SAMPLE + 1)
+        order = _DATE_ORDER[sort, walk]
+        columns = ", ".join(_SAMPLE_COLUMNS) + f", row_number() OVER (ORDER BY {order})"
+        names = (*_SAMPLE_COLUMNS, "i")
         params: tuple = ()
         if ranked:
             case, params = _tier_case(parsed, langs)
             columns += f", {case}"
             names += ("tier",)
-        inner, more = where.select(columns, limit="%s")
+        inner, more = where.select(columns, order=order, limit="%s")
         params += more + (query.FACET_SAMPLE + 1,)
-        parts = ["SELECT 'sampled', NULL, NULL, count(*) FROM m"]
+        tier = "m.tier" if ranked else "1"
+        parts = ["SELECT 'sampled', NULL, NULL, count(*) FROM m",
+                 f"""SELECT 'row', r.photo_id::text, r.tier::text, r.i FROM (
+                       SELECT m.photo_id, {tier} AS tier, m.i, row_number() OVER (
+                         PARTITION BY {tier} ORDER BY m.i) AS k FROM m) r
+                     WHERE r.k <= {stop:d}"""]  # noqa: S608 (fixed text, numbers)
         if ranked:
             parts.append("SELECT 'tier', m.tier::text, NULL, count(*) FROM m GROUP BY m.tier")
         for name in facet_names:
             parts.append(_FACET_SQL[name].format(limit=FACET_LIMIT))
             if name == "year":
                 params += (timezone.get_current_timezone_name(),)
-        rows = _execute(cursor, plan.sample(),
+        rows = _execute(cursor, _WALK if walk else plan.sample(),
                         f"WITH m ({', '.join(names)}) AS MATERIALIZED ({inner}) "  # noqa: S608
                         + " UNION ALL ".join(f"({part})" for part in parts), params)
-        sampled, tiers = 0, {}
+        sampled, tiers, ordered = 0, {}, []
         found: dict[str, list[tuple[str, str, int]]] = {name: [] for name in facet_names}
         for kind, key, label, n in rows:
             if kind == "sampled":
                 sampled = n
+            elif kind == "row":
+                ordered.append((n, int(label), key))
             elif kind == "tier":
                 tiers[int(key)] = n
             else:
                 found[kind].append((key, label, n))
-        return sampled, tiers, found
+        ordered.sort()
+        return sampled, tiers, found, [(key, tier) for _, tier, key in ordered]
+
+    @staticmethod
+    def _page_from_sample(sampled: int, tiers: dict[int, int], rows: list, ranked: bool,
+                          start: int, stop: int) -> tuple[list, bool] | None:
+        """The page's ids and whether more follow, from the sample when it holds them:
+        it holds every match (fewer than FACET_SAMPLE + 1), or the page lies within its
+        date order (by date), or within its first tier (by relevance: the tier's newest
+        are all in it). None otherwise."""
+        complete = sampled <= query.FACET_SAMPLE
+        if ranked:
+            ids = [key for key, _ in sorted(rows, key=lambda r: r[1])]  # stable: by date
+            first = [key for key, tier in rows if tier == 1]
+            if not complete:
+                if len(first) < stop:
+                    return None
+                ids = first
+        else:
+            ids = [key for key, _ in rows]
+            if not complete and len(ids) < stop:
+                return None
+        return ids[start:stop - 1], len(ids) >= stop
 
     @staticmethod
     def _page(cursor, where: _Where, f: Filters, plan: _Plan, parsed: Parsed,
