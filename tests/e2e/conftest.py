@@ -26,7 +26,8 @@ def _a11y_checker(browser, request):
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"accessibility: {len(checker.checked)} pages checked at 1280 and "
-                            f"390 px in {checker.seconds:.1f} s")
+                            f"390 px in {checker.seconds:.1f} s; {checker.rerendered} "
+                            f"copies rendered again for a stylesheet not yet loaded")
 
 
 @pytest.fixture(autouse=True)

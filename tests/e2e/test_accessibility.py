@@ -277,3 +277,29 @@ def test_the_check_itself_finds_what_it_should(page, browser, live_server):
     found = "\n".join(problems)
     for expected in ("html-has-lang", "image-alt", "empty-table-header", "scrolls sideways"):
         assert expected in found, found
+
+
+def test_the_check_waits_for_stylesheets_and_names_one_that_never_loads(browser, live_server):
+    """A copy is checked with its stylesheets applied: the site's own stylesheet is found
+    loaded, while one the server does not have is reported as not loading (three tries), not
+    as whatever the page looks like without it."""
+    from tests.e2e.accessibility import RENDER_TRIES, Checker, Snapshot
+
+    def page_with(href: str) -> Snapshot:
+        name = href.rsplit("/", 1)[-1].removesuffix(".css")  # each its own page to check
+        return Snapshot(f"{live_server.url}/styled/{name}/", "", f"""<!doctype html>
+          <html lang="en"><head><title>x</title><base href="{live_server.url}/">
+          <link rel="stylesheet" href="{href}"></head>
+          <body><main><h1>Styled</h1></main></body></html>""")
+
+    checker = Checker(browser)
+    try:
+        present = checker.check([page_with("/static/photolib/site.css")])
+        missing = checker.check([page_with("/static/photolib/no-such-sheet.css")])
+    finally:
+        checker.close()
+    assert present == []
+    assert len(missing) == 2, missing  # desktop and phone
+    assert all(f"did not load after {RENDER_TRIES} tries: /static/photolib/no-such-sheet.css"
+               in p for p in missing), missing
+    assert checker.rerendered == 2 * (RENDER_TRIES - 1)
