@@ -290,7 +290,7 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "photos_moderationevent":        ("v",     "v"),
     "photos_tag":                    ("",      "vacd"),
     "catalog_download":              ("v",     "v"),
-    "catalog_collection":            ("",      "vacd"),
+    "catalog_collection":            ("",      "v"),  # changed only by its services (logged)
     "catalog_synonym":               ("vacd",  "vacd"),
     "otp_totp_totpdevice":           ("",      "vacd"),
     "otp_static_staticdevice":       ("",      "vacd"),

@@ -174,3 +174,34 @@ def test_a_recall_tells_the_editors_too(team, cleared, django_capture_on_commit_
     told = {n.user.email: n.collections for n in RecallNotice.objects.select_related("user")}
     assert told == {"mark@example.org": ["Harbour fest"], "eve@example.org": ["Harbour fest"]}
     assert "outsider" not in told and CollectionItem.objects.filter(collection=c).exists()
+
+
+def test_the_admin_shows_a_collection_with_its_history_and_changes_nothing(client, team,
+                                                                            cleared):
+    """An administrator sees who changed the collection and how; an edit through the admin
+    (which would leave no history line) is refused and changes nothing."""
+    from photolib.accounts.models import User
+    from tests.conftest import staff_login
+
+    c = team["collection"]
+    services.collection_share(collection=c, acting_user=team["owner"], email="eve@example.org")
+    services.collection_add(collection=c, acting_user=team["editor"],
+                            photo_id=cleared("Boats at dawn").pk)
+    admin = User.objects.create_superuser("chief@example.org", "a-long-admin-password",
+                                          display_name="Chief")
+    staff_login(client, admin)
+    change = reverse("admin:catalog_collection_change", args=[c.pk])
+    page = client.get(change)
+    assert page.status_code == 200
+    body = page.content.decode()
+    for line in ("created the collection", "shared it with", "eve@example.org",
+                 "added a photo", "Boats at dawn"):
+        assert line in body, line
+    assert 'name="name"' not in body  # shown, not editable
+    refused = client.post(change, {"name": "Renamed in the admin", "owner": team["owner"].pk})
+    assert refused.status_code == 403
+    c.refresh_from_db()
+    assert c.name == "Harbour fest" and len(actions(c)) == 3
+    assert client.post(reverse("admin:catalog_collection_delete", args=[c.pk]),
+                       {"post": "yes"}).status_code == 403
+    assert Collection.objects.filter(pk=c.pk).exists()
