@@ -71,6 +71,18 @@ def test_facets_count_the_match_set(officer, photos):
     assert facets["group"] == {"Harbour Photos": 2}
 
 
+def test_the_tag_facet_keeps_the_most_frequent_then_by_name_when_ties_pass_the_limit(cleared):
+    """Twelve tags shown: the most frequent first, and among tags with the same count
+    (here thirteen with one photo each, for eleven places) those first by name."""
+    singles = [f"t{i:02d}" for i in range(13, 0, -1)]
+    cleared("One", tags=("alpha", *singles[:7]))
+    cleared("Two", tags=("alpha", *singles[7:]))
+    cleared("Three", tags=("alpha",))
+    result = search.search(search.Filters())
+    assert [(f.label, f.count) for f in result.facets["tag"]] == (
+        [("alpha", 3)] + [(name, 1) for name in sorted(singles)[:search.query.FACET_LIMIT - 1]])
+
+
 def test_the_query_string_carries_the_whole_state(officer, photos):
     response = officer.get(reverse("catalog:search"), {"q": "harbour", "shape": "landscape"})
     body = response.content.decode()
