@@ -98,6 +98,26 @@ def test_documents_are_read_in_their_own_language(cleared, catalog_world, settin
     assert titles(q="harbour OR hafen -boote", sort="newest") == ["Harbours in spring"]
 
 
+def test_every_search_language_has_its_own_index_of_words():
+    """On PostgreSQL a document's words are indexed in its language's index (limited to
+    documents marked cleared in that language; migration 0014), which a search's
+    ``language = ... AND vector @@ ...`` condition needs to be answered from the index: a
+    language added to ``languages.LANGUAGES`` needs its index too."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the per-language GIN indexes are PostgreSQL's")
+    from photolib import languages
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes "
+                       "WHERE tablename = 'catalog_searchdocument' AND indexdef LIKE %s",
+                       ["%USING gin (vector)%"])
+        found = dict(cursor.fetchall())
+    assert sorted(found) == sorted(f"catalog_doc_vector_{name}" for name in languages.LANGUAGES)
+    for name in languages.LANGUAGES:
+        where = found[f"catalog_doc_vector_{name}"].split(" WHERE ", 1)[1]
+        assert where == f"(cleared AND ((language)::text = '{name}'::text))", where
+
+
 def test_an_unknown_site_language_stops_start_up_with_the_fix():
     env = {"PATH": "/usr/bin:/bin", "PHOTOLIB_SEARCH_LANGUAGE": "klingon",
            "DJANGO_SETTINGS_MODULE": "photolib.settings"}

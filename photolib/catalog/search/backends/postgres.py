@@ -29,17 +29,17 @@ log = logging.getLogger(__name__)
 def _words_sql(parsed: Parsed, langs: tuple[str, ...], weights: str = "") -> tuple[str, tuple]:
     """SQL for documents matching ``parsed`` (with ``weights``: its positive words in
     parts of those weights only, ``words.tsquery``), each read in its own language's
-    configuration (``unaccent``, then its stemmer and stop words): one ``vector @@``
-    with one language in use (the usual case), one per language otherwise. The query
-    text and the configuration are parameters."""
+    configuration (``unaccent``, then its stemmer and stop words): one condition per
+    language in use, ``language = <it> AND vector @@ <the words read in it>``, which
+    that language's index (migration 0014) answers without reading the row. The
+    language's name is SQL text (one of ``languages.LANGUAGES``, so that the planner
+    matches it to its index); the query text and the configuration are parameters."""
     text = words.tsquery(parsed, weights)
-    if len(langs) == 1:
-        return ("vector @@ to_tsquery(%s::regconfig, %s)",
-                (languages.ts_config(langs[0]), text))
     parts, params = [], ()
     for lang in langs:
-        parts.append("(language = %s AND vector @@ to_tsquery(%s::regconfig, %s))")
-        params += (lang, languages.ts_config(lang), text)
+        languages.check(lang, "language")
+        parts.append(f"(language = '{lang}' AND vector @@ to_tsquery(%s::regconfig, %s))")
+        params += (languages.ts_config(lang), text)
     return "(" + " OR ".join(parts) + ")", params
 
 
