@@ -180,3 +180,52 @@ def test_the_database_vendor_chooses_the_backend():
     expected = PostgresBackend if connection.vendor == "postgresql" else SqliteBackend
     assert type(get_backend()) is expected
     assert get_backend() is get_backend()
+
+
+@pytest.mark.parametrize("cap", [10_000, 2])
+def test_postgres_counts_and_samples_alike_in_one_pass_or_two(photos, monkeypatch, cap):
+    """PostgreSQL reads the count and the sample (facets, tiers, the page) in one statement
+    when both would list every match from GIN, and in two otherwise; over the cap the one
+    pass's rows are not the newest and the sample is read again. Every way gives the same
+    answer, the photos whose licence term has just ended left out."""
+    from django.utils import timezone
+
+    from photolib.catalog.models import SearchDocument
+    from photolib.catalog.search.backends import postgres
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL backend needs a PostgreSQL database")
+    monkeypatch.setattr(search.query, "FACET_CAP", cap)
+    ended = SearchDocument.objects.get(photo__title="Fishing boats at dawn")
+    ended.cleared_until = timezone.now()  # marked, but its term is over by the search
+    ended.save(update_fields=["cleared_until"])
+    asked = [dict(q=q, sort=sort) for q in ("harbour", "harb", "boats OR clock", "harbour -wall",
+                                            '"old harbour"', "market", "harbour OR clock")
+             for sort in ("relevance", "newest", "taken")]
+    asked += [dict(params, sort="relevance") for params, _ in SEARCHES if params.get("q")]
+    passes = []
+
+    def answers(one_pass: bool) -> list:
+        monkeypatch.setattr(postgres._Plan, "one_pass", lambda plan: one_pass)
+        out = []
+        for params in asked:
+            r = _search(PostgresBackend(), **params)
+            out.append((params, [p.title for p in r.photos], r.total, r.total_capped,
+                        r.has_next, _facets(r)))
+        return out
+
+    original = postgres.PostgresBackend._sample
+
+    def counting(*args, **kwargs):
+        passes.append(kwargs.get("count_to") is not None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(postgres.PostgresBackend, "_sample", staticmethod(counting))
+    together, apart = answers(True), answers(False)
+    assert together == apart
+    assert any(passes) and not all(passes)
+    harbour = next(a for a in together if a[0] == dict(q="harbour", sort="newest"))
+    assert harbour[1:4] == (["Market crowd", "Sunset over the harbour"], 2, False)
+    wider = next(a for a in together if a[0] == dict(q="harbour OR clock", sort="newest"))
+    assert wider[1] == ["Market crowd", "Clock tower", "Sunset over the harbour"]
+    assert wider[2:4] == ((2, True) if cap == 2 else (3, False))

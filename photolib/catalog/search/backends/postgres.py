@@ -205,6 +205,15 @@ class _Plan:
             return _READ
         return _LIST
 
+    def one_pass(self) -> bool:
+        """Whether the count and the sample are best read together: both would list the
+        matches from GIN and read each (no date walk), and the estimate leaves room under
+        FACET_CAP (above it, the rows counted are not the newest, and the sample is read
+        again: an estimate too low costs that statement)."""
+        return (self.words and self.matched * 2 <= query.FACET_CAP
+                and self.count() == _LIST and self.sample() == _LIST
+                and not self.walk(query.FACET_SAMPLE + 1))
+
     def sample(self) -> tuple[str, str, str]:
         if not self.words:
             return _FREE
@@ -404,11 +413,21 @@ class PostgresBackend(SearchBackend):
                 cursor.execute(_SETTINGS)
             ended = cursor.fetchone()[-1]
             plan = _Plan(where, parsed, langs)
-            total, capped = self._total(cursor, where, plan, ended)
             stop = start + query.PAGE_SIZE + 1
             sort = "taken" if f.sort == "taken" and not ranked else "newest"
-            sampled, tiers, found, rows = self._sample(cursor, where, facet_names, plan,
-                                                       parsed, langs, ranked, sort, stop)
+            counted = None
+            if plan.one_pass():
+                # Every match is read for the count anyway: the sample from the same rows.
+                counted, sample = self._sample(cursor, where, facet_names, plan, parsed,
+                                               langs, ranked, sort, stop, count_to=ended)
+            if counted is None or counted[1]:
+                total, capped = counted or self._total(cursor, where, plan, ended)
+                # (Over the cap, the rows counted were not the newest: sample them.)
+                _, sample = self._sample(cursor, where, facet_names, plan, parsed, langs,
+                                         ranked, sort, stop)
+            else:
+                total, capped = counted
+            sampled, tiers, found, rows = sample
             pages = query.page_count(total)
             page_rows = self._page_from_sample(sampled, tiers, rows, ranked, start, stop)
             ids, more = page_rows or self._page(cursor, where, f, plan, parsed, langs,
@@ -449,43 +468,78 @@ class PostgresBackend(SearchBackend):
     @staticmethod
     def _sample(cursor, where: _Where, facet_names: tuple[str, ...], plan: _Plan,
                 parsed: Parsed, langs: tuple[str, ...], ranked: bool, sort: str,
-                stop: int) -> tuple[int, dict[int, int], dict[str, list], list]:
+                stop: int, count_to: int | None = None):
         """The newest FACET_SAMPLE + 1 live matches (in the order of ``sort``, "newest"
         or "taken"): how many there were, how many in each relevance tier (when
         ``ranked``), each facet's counts over them, and (photo id, tier) of the first
         ``stop`` of each tier in that order, from which ``_page_from_sample`` takes the
-        page when it can: every match newer than the sample's oldest is in it."""
-        walk = plan.walk(query.FACET_SAMPLE + 1)
-        order = _DATE_ORDER[sort, walk]
-        columns = ", ".join(_SAMPLE_COLUMNS) + f", row_number() OVER (ORDER BY {order})"
-        names = (*_SAMPLE_COLUMNS, "i")
+        page when it can: every match newer than the sample's oldest is in it.
+
+        With ``count_to`` (the ``ended`` of ``_total``), the same statement first reads
+        the matches as ``_total`` counts them (to FACET_CAP + 1 + ``count_to``) and takes
+        the sample from those rows; the total and whether it is over the cap come first
+        in the answer. Over the cap those rows were not all the matches, and the sample
+        is not to be used. Without it, the first element is None."""
         params: tuple = ()
-        if ranked:
-            case, params = _tier_case(parsed, langs)
-            columns += f", {case}"
-            names += ("tier",)
-        inner, more = where.select(columns, order=order, limit="%s")
-        params += more + (query.FACET_SAMPLE + 1,)
+        tier_case, tier_params = _tier_case(parsed, langs) if ranked else ("", ())
+        names = (*_SAMPLE_COLUMNS, "i") + (("tier",) if ranked else ())
+        if count_to is None:
+            walk = plan.walk(query.FACET_SAMPLE + 1)
+            order = _DATE_ORDER[sort, walk]
+            columns = ", ".join(_SAMPLE_COLUMNS) + f", row_number() OVER (ORDER BY {order})"
+            if ranked:
+                columns += f", {tier_case}"
+                params += tier_params
+            inner, more = where.select(columns, order=order, limit="%s")
+            params += more + (query.FACET_SAMPLE + 1,)
+            scans = _WALK if walk else plan.sample()
+            head = f"WITH m ({', '.join(names)}) AS MATERIALIZED ({inner}) "
+        else:
+            # Each match read once (the bitmap the count would walk); the sample sorted
+            # from the rows kept, its tiers read again only for the sample's rows.
+            order = _DATE_ORDER[sort, False]
+            kept = ", ".join(dict.fromkeys(("ctid AS t", *_SAMPLE_COLUMNS, "uploaded_at",
+                                            "cleared_until")))
+            every, more = where.select(kept, live=False, limit="%s")
+            params += more + (query.FACET_CAP + 1 + count_to,)
+            columns = ", ".join(f"s.{c}" for c in _SAMPLE_COLUMNS) + ", s.i"
+            if ranked:  # for the sample's rows only, after the LIMIT
+                columns += (f", (SELECT {tier_case} FROM {_Where.TABLE} "  # noqa: S608
+                            "WHERE ctid = s.t)")
+            head = (f"WITH a AS MATERIALIZED ({every}), "  # noqa: S608
+                    f"m ({', '.join(names)}) AS MATERIALIZED (SELECT {columns} FROM ("
+                    f"SELECT a.*, row_number() OVER (ORDER BY {order}) AS i FROM a "
+                    f"WHERE a.cleared_until IS NULL OR a.cleared_until > statement_timestamp() "
+                    f"ORDER BY {order} LIMIT %s) s) ")
+            params += tier_params + (query.FACET_SAMPLE + 1,)
+            scans = _LIST
         tier = "m.tier" if ranked else "1"
         parts = ["SELECT 'sampled', NULL, NULL, count(*) FROM m",
                  f"""SELECT 'row', r.photo_id::text, r.tier::text, r.i FROM (
                        SELECT m.photo_id, {tier} AS tier, m.i, row_number() OVER (
                          PARTITION BY {tier} ORDER BY m.i) AS k FROM m) r
                      WHERE r.k <= {stop:d}"""]  # noqa: S608 (fixed text, numbers)
+        if count_to is not None:
+            parts[:0] = ["SELECT 'counted', NULL, NULL, count(*) FROM a",
+                         "SELECT 'over', NULL, NULL, count(*) FROM a "
+                         "WHERE a.cleared_until <= statement_timestamp()"]
         if ranked:
             parts.append("SELECT 'tier', m.tier::text, NULL, count(*) FROM m GROUP BY m.tier")
         for name in facet_names:
             parts.append(_FACET_SQL[name].format(limit=FACET_LIMIT))
             if name == "year":
                 params += (timezone.get_current_timezone_name(),)
-        rows = _execute(cursor, _WALK if walk else plan.sample(),
-                        f"WITH m ({', '.join(names)}) AS MATERIALIZED ({inner}) "  # noqa: S608
-                        + " UNION ALL ".join(f"({part})" for part in parts), params)
-        sampled, tiers, ordered = 0, {}, []
+        rows = _execute(cursor, scans,
+                        head + " UNION ALL ".join(f"({part})" for part in parts), params)
+        sampled, tiers, ordered, matched, over = 0, {}, [], 0, 0
         found: dict[str, list[tuple[str, str, int]]] = {name: [] for name in facet_names}
         for kind, key, label, n in rows:
             if kind == "sampled":
                 sampled = n
+            elif kind == "counted":
+                matched = n
+            elif kind == "over":
+                over = n
             elif kind == "row":
                 ordered.append((n, int(label), key))
             elif kind == "tier":
@@ -493,7 +547,11 @@ class PostgresBackend(SearchBackend):
             else:
                 found[kind].append((key, label, n))
         ordered.sort()
-        return sampled, tiers, found, [(key, tier) for _, tier, key in ordered]
+        sample = sampled, tiers, found, [(key, tier) for _, tier, key in ordered]
+        if count_to is None:
+            return None, sample
+        total = matched - over
+        return (min(total, query.FACET_CAP), total > query.FACET_CAP), sample
 
     @staticmethod
     def _page_from_sample(sampled: int, tiers: dict[int, int], rows: list, ranked: bool,
