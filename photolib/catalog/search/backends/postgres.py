@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import cache
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -41,6 +42,14 @@ def _words_sql(parsed: Parsed, langs: tuple[str, ...], weights: str = "") -> tup
         parts.append(f"(language = '{lang}' AND vector @@ to_tsquery(%s::regconfig, %s))")
         params += (languages.ts_config(lang), text)
     return "(" + " OR ".join(parts) + ")", params
+
+
+@cache
+def _cleared_photos() -> QuerySet[Photo]:
+    """``Photo.objects.cleared()``, built once per process: its SQL reads the database's
+    clock, so it is the same for every search, and building it again took a millisecond
+    and a half of each. Only ever narrowed (a copy), never evaluated itself."""
+    return Photo.objects.cleared()
 
 
 def _any_word_query(parsed: Parsed, language: str) -> SearchQuery:
@@ -433,7 +442,7 @@ class PostgresBackend(SearchBackend):
             ids, more = page_rows or self._page(cursor, where, f, plan, parsed, langs,
                                                 ranked, tiers, sampled, start)
             # The rule itself, for the photos shown.
-            photos = query.grid_photos(Photo.objects.cleared(), ids)
+            photos = query.grid_photos(_cleared_photos(), ids)
             if len(photos) < len(ids):
                 log.warning("search: %d photo(s) marked cleared failed the rule; not shown "
                             "(search-clearance-audit corrects the marks)",
