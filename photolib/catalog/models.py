@@ -85,6 +85,13 @@ class SearchDocument(models.Model):
     # written by its backend like ``vector``; NULL elsewhere).
     tag_ids = TagIdsField(null=True)
 
+    class Meta:
+        indexes = [
+            # Which languages a search reads the words in: a probe per language, per group
+            # (``query.languages_in_use``).
+            models.Index(fields=["language", "group"], name="catalog_doc_language_group"),
+        ]
+
     def __str__(self) -> str:
         return f"search document of {self.photo_id}"
 

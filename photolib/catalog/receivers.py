@@ -15,6 +15,8 @@ being deleted closes its listing in that very transaction.
 
 from __future__ import annotations
 
+from django.db import connection
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from photolib.accounts.models import User
@@ -23,7 +25,7 @@ from photolib.catalog import recall, search
 from photolib.catalog.search.index import refresh_clearance
 from photolib.consent.models import ConsentRecord
 from photolib.consent.signals import consent_withdrawn
-from photolib.photos.models import Photo
+from photolib.photos.models import Photo, Tag
 from photolib.photos.signals import (
     photo_approved,
     photo_facts_changed,
@@ -47,6 +49,16 @@ def index_changed_photo(sender, *, photo_id: str, **kwargs) -> None:
 @receiver(photo_taken_down, sender=Photo, dispatch_uid="catalog.unindex_taken_down")
 def unindex_photo(sender, *, photo_id: str, **kwargs) -> None:
     search.unindex_photo(photo_id)
+
+
+@receiver(post_delete, sender=Tag, dispatch_uid="catalog.forget_deleted_tag")
+def forget_deleted_tag(sender, *, instance: Tag, **kwargs) -> None:
+    """A tag deleted (in the admin) leaves the documents' tag ids, which the tag facet
+    counts before it looks names up (PostgreSQL; ``tag_ids`` is NULL elsewhere)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE catalog_searchdocument SET tag_ids = array_remove(tag_ids, %s) "
+                           "WHERE tag_ids @> ARRAY[%s]::integer[]", [instance.pk, instance.pk])
 
 
 @receiver(credit_changed, sender=User, dispatch_uid="catalog.reindex_credit")

@@ -209,6 +209,23 @@ def test_the_tag_filter_and_facet_read_the_documents_tag_ids(cleared):
     assert {f.label: f.count for f in result.facets["tag"]} == {"harbour": 1, "boats": 1}
 
 
+@postgres_only
+def test_a_deleted_tag_leaves_the_documents_and_their_facet(cleared, monkeypatch):
+    """The facet ranks tag ids before it looks their names up: a deleted tag must not keep
+    one of its places (one place here), or it would show one tag fewer."""
+    from photolib.photos.models import Tag
+
+    monkeypatch.setattr(search.query, "FACET_LIMIT", 1)
+    monkeypatch.setattr("photolib.catalog.search.backends.postgres.FACET_LIMIT", 1)
+    first = cleared("Harbour at noon", tags=("harbour", "boats"))
+    cleared("Harbour at dusk", tags=("harbour", "gulls"))
+    Tag.objects.get(name="harbour").delete()
+    assert sorted(SearchDocument.objects.get(pk=first.pk).tag_ids) == [
+        Tag.objects.get(name="boats").pk]
+    facet = search.search(search.Filters()).facets["tag"]
+    assert [(f.label, f.count) for f in facet] == [("boats", 1)]
+
+
 # --- the page from the sample, or from its own statement ---------------------------------------
 
 @pytest.fixture

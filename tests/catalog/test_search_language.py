@@ -89,13 +89,40 @@ def test_documents_are_read_in_their_own_language(cleared, catalog_world, settin
     cleared("Häfen im Frühling", tags=("boote",), place="Kai")
     assert set(SearchDocument.objects.values_list("language", flat=True)) == {"english",
                                                                               "german"}
+    # The group's first photo was indexed in English before the group chose German.
     assert search.languages_in_use() == ("english", "german")
-    assert search.languages_in_use(group.pk) == ("german",)
+    assert search.languages_in_use(group.pk) == ("english", "german")
     assert titles(q="harbour") == ["Harbours in spring"]
     assert titles(q="Hafen") == ["Häfen im Frühling"]
     assert titles(q="harbour OR hafen", sort="newest") == ["Häfen im Frühling",
                                                            "Harbours in spring"]
     assert titles(q="harbour OR hafen -boote", sort="newest") == ["Harbours in spring"]
+
+
+def test_documents_indexed_before_a_language_change_are_found_until_reindexed(
+        cleared, catalog_world, settings):
+    """The site's language and then the group's change; the documents already written
+    keep being read in the language they were indexed in, with and without the group's
+    filter, until they are indexed again."""
+    cleared("Harbours in spring", tags=("boats",), place="Quay")
+    settings.PHOTOLIB_SEARCH_LANGUAGE = "dutch"
+    assert search.languages_in_use() == ("english",)
+    assert titles(q="harbour") == ["Harbours in spring"]
+    german(catalog_world)
+    group = catalog_world["group"].pk
+    assert search.languages_in_use(group) == ("english",)
+    assert titles(q="harbour", group=group) == ["Harbours in spring"]
+    cleared("Häfen im Frühling", tags=("boote",), place="Kai")
+    assert search.languages_in_use() == ("english", "german")
+    assert titles(q="Hafen", group=group) == ["Häfen im Frühling"]
+    assert titles(q="harbours", group=group) == ["Harbours in spring"]
+
+
+def test_a_search_before_any_document_reads_the_configured_language(catalog_world):
+    assert search.languages_in_use() == ("english",)
+    german(catalog_world)
+    assert search.languages_in_use(catalog_world["group"].pk) == ("german",)
+    assert titles(q="Hafen") == []
 
 
 def test_every_search_language_has_its_own_index_of_words():

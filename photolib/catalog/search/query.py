@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -134,17 +135,28 @@ def synonym_groups() -> list[tuple[tuple[str, ...], ...]]:
 
 
 def languages_in_use(group_id: int | None = None) -> tuple[str, ...]:
-    """The languages documents may be in: the group's, or (no group) the site's first,
-    then every other a group has chosen. One small query."""
+    """The languages the documents (of the group, when given) are indexed in: the site's
+    first, then the others by name; the group's, or the site's, alone when there is no
+    document yet. Read from the documents, not from the settings: a document indexed
+    before its group's or the site's language changed is read in its own language until
+    it is indexed again (``reindex_group``, ``manage.py reindex_search``). One small
+    query: an index probe per known language (``SearchDocument``'s language index)."""
     site = languages.site_language()
-    if group_id:
-        chosen = (CommunityGroup.objects.filter(pk=group_id)
-                  .values_list("search_language", flat=True).first())
+    table = SearchDocument._meta.db_table
+    where = " AND group_id = %s" if group_id else ""
+    probes = [f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {table} "  # noqa: S608
+              f"WHERE language = '{name}'{where})" for name in languages.LANGUAGES]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(probes),
+                       [group_id] * len(probes) if group_id else [])
+        found = sorted(row[0] for row in cursor.fetchall())
+    if not found:
+        chosen = ""
+        if group_id:
+            chosen = (CommunityGroup.objects.filter(pk=group_id)
+                      .values_list("search_language", flat=True).first()) or ""
         return (chosen or site,)
-    others = (CommunityGroup.objects.exclude(search_language="")
-              .exclude(search_language=site).order_by("search_language")
-              .values_list("search_language", flat=True).distinct())
-    return (site, *others)
+    return tuple(sorted(found, key=lambda name: name != site))
 
 
 def page_count(total: int) -> int:
