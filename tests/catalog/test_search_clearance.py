@@ -192,6 +192,26 @@ def test_a_forged_mark_shows_nothing_and_the_audit_corrects_it(cleared, caplog):
         assert "the rule refuses their photos" in caplog.text
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3, 10])
+def test_the_audit_asks_about_every_document_in_batches(cleared, catalog_world, monkeypatch,
+                                                        batch):
+    """The hourly audit reads the documents a batch at a time (a statement over a million
+    took longer than the site's statement timeout); every batch size corrects them all."""
+    from photolib.catalog.search import index
+
+    monkeypatch.setattr(index, "AUDIT_BATCH", batch)
+    photos = [cleared(f"Harbour {i}") for i in range(5)]
+    for refused in photos[:2]:
+        moderation.photo_take_down(photo_id=refused.pk, acting_user=catalog_world["reviewer"],
+                                   reason="complaint")
+        SearchDocument.objects.get_or_create(  # a document left behind
+            photo=refused, defaults={"group": refused.group, "uploaded_at": refused.uploaded_at})
+    SearchDocument.objects.update(cleared=True)
+    SearchDocument.objects.filter(pk__in=[p.pk for p in photos[2:4]]).update(cleared=False)
+    assert "2 marked, 2 unmarked" in clearance_audit()
+    assert marks() == {p.pk: i >= 2 for i, p in enumerate(photos)}
+
+
 def test_migrate_marks_documents_that_the_rule_clears(cleared):
     photo = cleared("Harbour at noon")
     SearchDocument.objects.filter(pk=photo.pk).update(cleared=False)
