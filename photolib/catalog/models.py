@@ -90,6 +90,9 @@ class SearchDocument(models.Model):
             # Which languages a search reads the words in: a probe per language, per group
             # (``query.languages_in_use``).
             models.Index(fields=["language", "group"], name="catalog_doc_language_group"),
+            # The few documents not marked cleared, which the periodic job asks about.
+            models.Index(fields=["photo"], condition=models.Q(cleared=False),
+                         name="catalog_doc_unmarked"),
         ]
 
     def __str__(self) -> str:
