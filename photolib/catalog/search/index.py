@@ -87,18 +87,18 @@ def refresh_clearance(photo_ids=None, *, hidden_only: bool = False, after=None,
         for start in range(0, len(unmarked), 1000):
             shown += refresh_clearance(unmarked[start:start + 1000], hidden_only=True)[0]
         return shown, 0
-    docs = SearchDocument.objects.all()
-    photos = Photo.objects.cleared()
+    # A document's key is its photo's: the same ids narrow both, the photos too since the
+    # planner cannot carry them into the rule's joins (it evaluated the rule for every
+    # photo otherwise).
+    narrow = {}
     if photo_ids is not None:
-        photo_ids = list(photo_ids)
-        docs, photos = docs.filter(photo_id__in=photo_ids), photos.filter(pk__in=photo_ids)
-    # The range on the photos too: the planner cannot carry it into the rule's joins, and
-    # without it each batch evaluated the rule for every photo.
+        narrow["pk__in"] = list(photo_ids)
     if after is not None:
-        docs, photos = docs.filter(photo_id__gt=after), photos.filter(pk__gt=after)
+        narrow["pk__gt"] = after
     if upto is not None:
-        docs, photos = docs.filter(photo_id__lte=upto), photos.filter(pk__lte=upto)
-    rule = Exists(photos.filter(pk=OuterRef("photo_id")))
+        narrow["pk__lte"] = upto
+    docs = SearchDocument.objects.filter(**narrow)
+    rule = Exists(Photo.objects.cleared().filter(**narrow).filter(pk=OuterRef("photo_id")))
     asked = docs.filter(cleared=False) if hidden_only else docs
     until = Subquery(Photo.objects.filter(pk=OuterRef("photo_id"))
                      .values("rights_expire_at")[:1])
