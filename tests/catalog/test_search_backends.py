@@ -154,6 +154,30 @@ def test_a_minus_excludes_a_word(backend, photos):
         "Fishing boats at dawn", "Sunset over the harbour"]
 
 
+@pytest.mark.parametrize(("q", "nothing"), [
+    ("harbour -harbour", True), ('"old harbour" -harbour', True),
+    ('"old harbour" -"old harbour"', True), ('-"old harbour" "old harbour" quay', True),
+    ("harbour -harbou", False), ("harbour OR boats -harbour", False),
+    ("-harbour harbour", False),  # the last word is also a prefix: "harbourside"
+    ("harbour -old", False), ('harbour -"old harbour"', False)])
+def test_words_that_exclude_what_they_ask_for_are_answered_without_a_search(
+        photos, q, nothing):
+    """A query whose exclusion covers one of its own clauses matches nothing, and is
+    answered without asking the documents (on PostgreSQL such a query walked every
+    document in date order looking for a match that cannot exist); the others still
+    search, and an engine asked the same words finds nothing either."""
+    from django.test.utils import CaptureQueriesContext
+
+    assert search.words.parse(q).excludes_itself is nothing
+    with CaptureQueriesContext(connection) as queries:
+        result = search.search(search.Filters(q=q))
+    asked = any("catalog_searchdocument" in x["sql"] for x in queries.captured_queries)
+    assert asked is not nothing
+    if nothing:
+        assert (result.total, result.photos) == (0, [])
+        assert get_backend().search(search.Filters(q=q), ()).total == 0
+
+
 def test_pages(backend, photos, monkeypatch):
     monkeypatch.setattr(search.query, "PAGE_SIZE", 3)
     pages = [_search(backend, sort="newest", page=n) for n in (1, 2, 3)]

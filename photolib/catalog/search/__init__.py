@@ -78,6 +78,10 @@ def search(f: Filters, *, with_facets: bool = True,
                             pages=1, facets={name: [] for name in names},
                             notice=_("There are no words to search for: use letters or "
                                      "digits."))
+    if parsed.excludes_itself:
+        # "harbour -harbour": nothing can match; no engine need look through everything.
+        return SearchResult(photos=[], total=0, total_capped=False, page=f.page_number,
+                            pages=1, facets={name: [] for name in names})
     if parsed:
         parsed = words.with_synonyms(parsed, query.synonym_groups())
     langs = query.languages_in_use(f.group)

@@ -76,6 +76,25 @@ class Parsed:
             out.append(f"-{alts}" if c.negated else alts)
         return " ".join(out)
 
+    @property
+    def excludes_itself(self) -> bool:
+        """Whether a negated clause excludes every document a positive clause can match,
+        so that nothing can (``harbour -harbour``, ``"old harbour" -harbour``): the
+        positive clause has one term, and a negated alternative is that term, or a single
+        word of it matched whole (not the prefix being typed). Engines would otherwise
+        look through every document for a match that cannot exist."""
+        for clause in self.positive:
+            if len(clause.terms) != 1:
+                continue
+            term = clause.terms[0]
+            whole = term.words[:-1] if term.prefix else term.words
+            for negated in self.negative:
+                for alt in negated.terms:
+                    if (alt == term and not term.prefix) or (
+                            len(alt.words) == 1 and alt.words[0] in whole):
+                        return True
+        return False
+
     def plain_words(self) -> list[str]:
         """The folded single words of the positive clauses (what typo correction looks up),
         once each, in order."""
