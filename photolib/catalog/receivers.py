@@ -3,9 +3,10 @@ events (``photolib.photos.signals``, ``photolib.accounts.signals``); connected i
 ``CatalogConfig.ready()``.
 
 Search documents: written when a photo is approved or its copied facts change, rewritten
-for every approved photo of a person whose credit changed, dropped when a photo is withdrawn
-or taken down. A document never decides whether a photo may be shown (pages check
-``cleared()`` itself); its ``cleared`` mark, which totals and facets count on PostgreSQL,
+for every approved photo of a person whose credit changed, and (in the background) for
+every photo carrying a tag renamed or deleted; dropped when a photo is withdrawn or taken
+down. A document never decides whether a photo may be shown (pages check ``cleared()``
+itself); its ``cleared`` mark, which totals and facets count on PostgreSQL,
 can only be set from ``cleared()``, so a late or failed update can only hide a photo.
 
 Recall (``photolib.catalog.recall``): a scan of the photo is asked for when it is approved,
@@ -16,13 +17,13 @@ being deleted closes its listing in that very transaction.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, pre_delete, pre_save
 from django.dispatch import receiver
 
 from photolib.accounts.models import User
 from photolib.accounts.signals import credit_changed
 from photolib.catalog import recall, search
-from photolib.catalog.search.index import refresh_clearance
+from photolib.catalog.search.index import refresh_clearance, reindex_tagged_later
 from photolib.consent.models import ConsentRecord
 from photolib.consent.signals import consent_withdrawn
 from photolib.photos.models import Photo, Tag
@@ -49,6 +50,24 @@ def index_changed_photo(sender, *, photo_id: str, **kwargs) -> None:
 @receiver(photo_taken_down, sender=Photo, dispatch_uid="catalog.unindex_taken_down")
 def unindex_photo(sender, *, photo_id: str, **kwargs) -> None:
     search.unindex_photo(photo_id)
+
+
+@receiver(pre_delete, sender=Tag, dispatch_uid="catalog.reindex_deleted_tag")
+def reindex_deleted_tag(sender, *, instance: Tag, **kwargs) -> None:
+    """A tag deleted (in the admin): its photos' documents are rebuilt without its name
+    once the delete commits (the photos are listed now, while they still carry it)."""
+    reindex_tagged_later(instance.pk)
+
+
+@receiver(pre_save, sender=Tag, dispatch_uid="catalog.reindex_renamed_tag")
+def reindex_renamed_tag(sender, *, instance: Tag, raw: bool = False, **kwargs) -> None:
+    """A tag renamed (in the admin): its photos' documents are rebuilt with the new name
+    once the rename commits. A new tag, or a save that keeps the name, asks nothing."""
+    if raw or instance.pk is None:
+        return
+    before = Tag.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+    if before is not None and before != instance.name:
+        reindex_tagged_later(instance.pk)
 
 
 @receiver(post_delete, sender=Tag, dispatch_uid="catalog.forget_deleted_tag")

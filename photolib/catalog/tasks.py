@@ -1,4 +1,5 @@
-"""Background mail for the catalog, enqueued by name (``services.FIRST_USE_MAIL_TASK``)."""
+"""The catalog's background tasks (mail, recall scans, search re-indexing), enqueued by
+name (``services.FIRST_USE_MAIL_TASK`` and the like)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from celery import shared_task
 
 from photolib import languages
 from photolib.catalog import digest, recall, services
-from photolib.catalog.search.index import reindex_group
+from photolib.catalog.search.index import REINDEX_PHOTOS_TASK, reindex_group, reindex_photos
 
 
 @shared_task(name=services.FIRST_USE_MAIL_TASK, autoretry_for=(OSError,), retry_backoff=True,
@@ -35,3 +36,8 @@ def send_use_digest(owner_id: int, download_ids: list[str]) -> bool:
 @shared_task(name=languages.REINDEX_GROUP_TASK)
 def reindex_group_search(group_id: int) -> int:
     return reindex_group(group_id)
+
+
+@shared_task(name=REINDEX_PHOTOS_TASK)
+def reindex_photos_search(photo_ids: list[str]) -> int:
+    return reindex_photos(photo_ids)

@@ -39,3 +39,54 @@ def test_unindex_photo_drops_the_document_once(cleared):
     assert not SearchDocument.objects.filter(photo=photo).exists()
     assert _titles("clock") == set()
     assert search.unindex_photo(photo.pk) is False
+
+
+def test_a_tag_renamed_or_deleted_in_the_admin_is_searched_as_it_now_is(
+        cleared, waiting, client, django_capture_on_commit_callbacks, monkeypatch):
+    """A tag's name is among the words of each document that carries it: renamed or
+    deleted (through the admin's own forms), the photos' documents are rebuilt in the
+    background, so that the old name finds nothing and the new one finds them (a
+    person's name taken out of the tags must stop finding their photos), while the
+    photos stay found by their other words. Photos without a document are not asked
+    for, and the requests are split into chunks."""
+    from django.urls import reverse
+
+    from photolib.catalog.search import index
+    from photolib.outbox.models import OutboxMessage
+    from photolib.photos.models import Tag
+    from tests.conftest import staff_login
+
+    staff_login(client, User.objects.create_superuser(
+        "chief@example.org", "a-long-admin-password", display_name="Chief"))
+    monkeypatch.setattr(index, "REINDEX_CHUNK", 1)
+    quay = cleared("Quay at noon", tags=("lighthouse", "boats"))
+    pier = cleared("Pier at dusk", tags=("lighthouse",))
+    waiting("Not yet approved", tags=("lighthouse", "boats"))
+    assert _titles("lighthouse") == {"Quay at noon", "Pier at dusk"}
+    tag = Tag.objects.get(name="lighthouse")
+
+    asked_before = OutboxMessage.objects.filter(task_name=index.REINDEX_PHOTOS_TASK).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:photos_tag_change", args=[tag.pk]),
+                                     {"name": "beacon"})
+    assert response.status_code == 302
+    asked = OutboxMessage.objects.filter(task_name=index.REINDEX_PHOTOS_TASK)
+    assert sorted(m.args[0] for m in asked[asked_before:]) == sorted(
+        [[str(quay.pk)], [str(pier.pk)]])
+    assert _titles("lighthouse") == set()
+    assert _titles("beacon") == {"Quay at noon", "Pier at dusk"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:photos_tag_delete", args=[Tag.objects.get(name="boats").pk]),
+            {"post": "yes"})
+    assert response.status_code == 302
+    assert _titles("boats") == set()
+    assert _titles("quay") == {"Quay at noon"}
+    assert search.search(search.Filters(tags=("beacon",))).total == 2
+
+    # A save that keeps the name asks for nothing.
+    count = OutboxMessage.objects.filter(task_name=index.REINDEX_PHOTOS_TASK).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        Tag.objects.get(name="beacon").save()
+    assert OutboxMessage.objects.filter(task_name=index.REINDEX_PHOTOS_TASK).count() == count
