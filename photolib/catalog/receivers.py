@@ -56,7 +56,7 @@ def unindex_photo(sender, *, photo_id: str, **kwargs) -> None:
 def reindex_deleted_tag(sender, *, instance: Tag, **kwargs) -> None:
     """A tag deleted (in the admin): its photos' documents are rebuilt without its name
     once the delete commits (the photos are listed now, while they still carry it)."""
-    reindex_tagged_later(instance.pk)
+    reindex_tagged_later(instance.pk, instance.name)
 
 
 @receiver(pre_save, sender=Tag, dispatch_uid="catalog.reindex_renamed_tag")
@@ -67,7 +67,7 @@ def reindex_renamed_tag(sender, *, instance: Tag, raw: bool = False, **kwargs) -
         return
     before = Tag.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
     if before is not None and before != instance.name:
-        reindex_tagged_later(instance.pk)
+        reindex_tagged_later(instance.pk, before)
 
 
 @receiver(post_delete, sender=Tag, dispatch_uid="catalog.forget_deleted_tag")

@@ -39,5 +39,5 @@ def reindex_group_search(group_id: int) -> int:
 
 
 @shared_task(name=REINDEX_PHOTOS_TASK)
-def reindex_photos_search(photo_ids: list[str]) -> int:
-    return reindex_photos(photo_ids)
+def reindex_photos_search(photo_ids: list[str], forget: list[str] = ()) -> int:
+    return reindex_photos(photo_ids, forget=forget)

@@ -156,11 +156,17 @@ def clearance_audit() -> str:
     return f"search clearance audit: {shown} marked, {hidden} unmarked"
 
 
-def remember_words(text: str) -> None:
-    """Add the words of ``text`` (folded, as typed, not stemmed) to the dictionary typo
-    correction looks in (one INSERT; words already there are left alone)."""
+def dictionary_words(text: str) -> list[str]:
+    """The words of ``text`` as the typo dictionary holds them: folded, as typed, not
+    stemmed; long enough to be worth correcting; not numbers."""
     found = {fold(w)[:MAX_WORD] for w in WORD.findall(text)}
-    words = sorted(w for w in found if len(w) >= MIN_WORD and not w.isdigit())
+    return sorted(w for w in found if len(w) >= MIN_WORD and not w.isdigit())
+
+
+def remember_words(text: str) -> None:
+    """Add the words of ``text`` to the dictionary typo correction looks in (one INSERT;
+    words already there are left alone)."""
+    words = dictionary_words(text)
     if words:
         SearchWord.objects.bulk_create([SearchWord(word=w) for w in words],
                                        ignore_conflicts=True)
@@ -198,23 +204,51 @@ REINDEX_PHOTOS_TASK = "catalog.reindex_photos_search"
 REINDEX_CHUNK = 1000
 
 
-def reindex_photos(photo_ids, batch: int = 500) -> int:
+def reindex_photos(photo_ids, batch: int = 500, forget=()) -> int:
     """Rebuild the documents of these photos (those that have one) from the photos as
-    they are now; returns how many. Idempotent."""
-    return _reindex(SearchDocument.objects.filter(photo_id__in=photo_ids), batch)
+    they are now, then take out of the typo dictionary the words of ``forget`` that no
+    document holds any more (``forget_words``); returns how many documents. Idempotent."""
+    n = _reindex(SearchDocument.objects.filter(photo_id__in=photo_ids), batch)
+    forget_words(forget)
+    return n
 
 
-def reindex_tagged_later(tag_id: int) -> int:
+def forget_words(words) -> list[str]:
+    """Take out of the typo dictionary each of ``words`` that no document's text holds
+    (folded, anywhere in a word: a word some document still uses in any form is kept);
+    returns those taken out. Otherwise "Did you mean ...?" could go on offering a tag
+    name taken out of every photo. A scan of the documents' text per word: for the
+    background (``REINDEX_PHOTOS_TASK``), a few words at a time."""
+    docs = SearchDocument.objects.all()
+    gone = []
+    for word in words:
+        if connection.vendor == "postgresql":  # unaccent: the database folds as fold() does
+            held = docs.filter(text__unaccent__icontains=word).exists()
+        else:
+            held = any(word in fold(text) for text in
+                       docs.values_list("text", flat=True).iterator(chunk_size=2000))
+        if not held:
+            gone.append(word)
+    if gone:
+        SearchWord.objects.filter(word__in=gone).delete()
+    return gone
+
+
+def reindex_tagged_later(tag_id: int, name: str) -> int:
     """Ask, in the current transaction, for the documents of every photo tagged
     ``tag_id`` to be rebuilt once it commits (``REINDEX_PHOTOS_TASK``, in requests of
-    ``REINDEX_CHUNK`` photos); returns how many photos. For a tag renamed or deleted in
-    the admin: its name is among the words of each document, which would otherwise go on
-    finding the photos by a name the tag no longer has (a person's name taken out, say)."""
+    ``REINDEX_CHUNK`` photos; one even for none), and for the words of ``name``, the
+    tag's name until now, to leave the typo dictionary where no document holds them
+    afterwards (each request checks after its photos: the last to finish takes them
+    out); returns how many photos. For a tag renamed or deleted in the admin: its name is
+    among the words of each document, which would otherwise go on finding the photos by
+    a name the tag no longer has (a person's name taken out, say)."""
     ids = [str(i) for i in Photo.tags.through.objects.filter(
         tag_id=tag_id, photo__search_document__isnull=False)
         .order_by("photo_id").values_list("photo_id", flat=True)]
-    for start in range(0, len(ids), REINDEX_CHUNK):
-        enqueue(REINDEX_PHOTOS_TASK, ids[start:start + REINDEX_CHUNK])
+    forget = dictionary_words(name)
+    for start in range(0, max(len(ids), 1), REINDEX_CHUNK):
+        enqueue(REINDEX_PHOTOS_TASK, ids[start:start + REINDEX_CHUNK], forget)
     return len(ids)
 
 
