@@ -35,8 +35,11 @@ run: translations
 	@echo "Mail (verification links, receipts) is written to var/mail/."
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# PYTEST_WORKERS: pytest-xdist processes, each with its own test database, Celery queue,
+# moto server and Chromium; auto is one per core (PYTEST_WORKERS=0 runs in this process).
+PYTEST_WORKERS ?= auto
 test: translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

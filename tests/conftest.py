@@ -11,6 +11,10 @@
 
 ``REQUIRE_POSTGRES``, ``REQUIRE_S3``, ``REQUIRE_REDIS`` and ``REQUIRE_BROWSER``
 set to 1 turn a skip for a missing service into a failure (CI sets all four).
+
+``make test`` runs the suite in pytest-xdist workers, one per core. Nothing here is shared
+between them: each has its own test database (pytest-django adds ``_gw0``, ``_gw1`` ...),
+its own Celery queue (``TEST_QUEUE``), moto server, live server and Chromium, on free ports.
 """
 
 from __future__ import annotations
@@ -65,6 +69,10 @@ def free_port() -> int:
 
 
 def pytest_configure(config):
+    if not hasattr(config, "workerinput"):
+        # The last run's screenshots go, once, in the process that runs or distributes the
+        # tests: a pytest-xdist worker doing it could delete what another one just took.
+        shutil.rmtree(TEST_OUTPUT / "screenshots", ignore_errors=True)
     if required("POSTGRES") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError(
             "REQUIRE_POSTGRES=1 but DATABASE_URL does not name a PostgreSQL database; "
@@ -405,11 +413,6 @@ def page(browser, live_server, request):
     finally:
         context.close()
     assert violations == [], f"the page broke the Content-Security-Policy: {violations}"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _clean_test_output() -> None:
-    shutil.rmtree(TEST_OUTPUT / "screenshots", ignore_errors=True)
 
 
 # --- Faults: a dependency that refuses or never answers --------------------
