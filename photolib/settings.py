@@ -514,6 +514,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     "retry_on_timeout": False,
 }
+# A prefix for every key the broker writes in its Redis database (queues, the list of
+# unacknowledged tasks), for sites that share one: a worker restores only its own site's
+# tasks after a visibility timeout. Empty: no prefix.
+if _broker_prefix := env_str("CELERY_BROKER_KEY_PREFIX"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = _broker_prefix
 # How often the periodic drain sends again what a broker outage left in the outbox.
 PHOTOLIB_OUTBOX_DRAIN_SECONDS = env_int("PHOTOLIB_OUTBOX_DRAIN_SECONDS", 60)
 # Beat sends the periodic jobs (photolib/periodic.py); `make beat` runs it, once per site.

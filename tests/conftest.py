@@ -85,6 +85,11 @@ def pytest_configure(config):
 
 TEST_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
 TEST_QUEUE = f"photolib-test-{uuid.uuid4().hex[:10]}"
+# Every broker key of this process's tasks and workers starts with this (kombu's
+# global_keyprefix): Redis keeps one list of unacknowledged tasks per database, and a worker
+# started with a short visibility timeout would otherwise hand another pytest-xdist worker's
+# in-flight tasks to its own worker a second time.
+TEST_BROKER_PREFIX = f"{TEST_QUEUE}:"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -96,6 +101,8 @@ def _celery_eager() -> None:
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     app.conf.broker_url = TEST_BROKER_URL
+    app.conf.broker_transport_options = {**app.conf.broker_transport_options,
+                                         "global_keyprefix": TEST_BROKER_PREFIX}
     app.conf.task_default_queue = TEST_QUEUE
 
 
@@ -307,7 +314,8 @@ def celery_worker(redis_url: str, transactional_db, _file_storage: Path, tmp_pat
     from photolib.celery import app
 
     queue = TEST_QUEUE
-    redis.Redis.from_url(redis_url).delete(queue)  # nothing left from an earlier test
+    # Nothing left from an earlier test.
+    redis.Redis.from_url(redis_url).delete(TEST_BROKER_PREFIX + queue)
     workers: list[Worker] = []
     app.conf.task_always_eager = False
 
@@ -319,6 +327,7 @@ def celery_worker(redis_url: str, transactional_db, _file_storage: Path, tmp_pat
             "DATABASE_URL": database_url_for_subprocess(),
             "CELERY_BROKER_URL": redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "0",
+            "CELERY_BROKER_KEY_PREFIX": TEST_BROKER_PREFIX,
             "PHOTOLIB_VAR_DIR": str(_file_storage),
             "SECRET_KEY": settings.SECRET_KEY,  # links the worker signs must verify here
             "PHOTOLIB_SIGNING_KEY": settings.PHOTOLIB_SIGNING_KEY_PEM.decode(),  # receipts too
@@ -350,7 +359,7 @@ def celery_worker(redis_url: str, transactional_db, _file_storage: Path, tmp_pat
         if worker.process.poll() is None:
             worker.kill()
     app.conf.task_always_eager = True
-    redis.Redis.from_url(redis_url).delete(queue)
+    redis.Redis.from_url(redis_url).delete(TEST_BROKER_PREFIX + queue)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 30, interval: float = 0.2,

@@ -152,6 +152,17 @@ def test_a_visibility_timeout_shorter_than_a_task_is_warned_about():
     assert "photolib.W001" in result.stderr + result.stdout
 
 
+def test_a_broker_key_prefix_reaches_the_redis_transport_and_none_by_default():
+    script = ("from django.conf import settings as s;"
+              "print(repr(s.CELERY_BROKER_TRANSPORT_OPTIONS.get('global_keyprefix')))")
+    shared = run_manage({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+                         "CELERY_BROKER_KEY_PREFIX": "city-a:"}, "shell", "-c", script)
+    alone = run_manage({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}, "shell", "-c", script)
+    assert shared.returncode == 0 and alone.returncode == 0, shared.stderr + alone.stderr
+    assert shared.stdout.strip().splitlines()[-1] == "'city-a:'"
+    assert alone.stdout.strip().splitlines()[-1] == "None"
+
+
 def test_every_dependency_has_a_short_timeout_by_default():
     script = (
         "from django.conf import settings as s; from django.db import connection;"
