@@ -15,6 +15,7 @@ from photolib.consent.models import CommunityGroup
 from photolib.photos import moderation
 from photolib.photos.models import Photo
 from tests.catalog.conftest import upload
+from tests.conftest import TEST_OUTPUT
 from tests.consent.conftest import make_user
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_consent_journey import sign_out
@@ -25,8 +26,8 @@ TITLE = "Boats at the old quay"
 CAMPAIGN = "Harbour festival 2027 website"
 COLLECTION = "Harbour festival picks"
 OFFICER_PASSWORD = "a-long-test-password"  # make_user's
-NOTICES_SHOT = "/tmp/recall-notices.png"
-COLLECTION_SHOT = "/tmp/recall-collection.png"
+NOTICES_SHOT = TEST_OUTPUT / "screenshots" / "recall-notices.png"
+COLLECTION_SHOT = TEST_OUTPUT / "screenshots" / "recall-collection.png"
 
 
 def nav(page):
@@ -112,7 +113,7 @@ def test_withdrawal_reaches_the_officer_who_downloaded_and_collected_it(page, re
     assert "withdrawn by the photographer" in text
     assert CAMPAIGN in text and COLLECTION in text
     assert "no new use may start" in text
-    page.screenshot(path=NOTICES_SHOT, full_page=True)
+    page.screenshot(path=str(NOTICES_SHOT), full_page=True)
 
     # Acknowledging it clears the count and the notice says so.
     notice.get_by_role("button", name="Acknowledge").click()
@@ -131,7 +132,7 @@ def test_withdrawal_reaches_the_officer_who_downloaded_and_collected_it(page, re
     assert TITLE in placeholder.inner_text()
     assert "withdrawn by the photographer" in placeholder.inner_text()
     assert f"{photo.withdrawn_at:%Y-%m-%d}" in placeholder.inner_text()
-    page.screenshot(path=COLLECTION_SHOT, full_page=True)
+    page.screenshot(path=str(COLLECTION_SHOT), full_page=True)
 
     # The ZIP, from the form on the collection page: its README names what was left out.
     page.get_by_label("Web (1600 px)").check()
