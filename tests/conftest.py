@@ -39,6 +39,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = Path(os.environ.get("PHOTOLIB_TEST_OUTPUT", REPO / "var" / "test-output"))
+#: Every browser journey's screenshots, emptied once at the start of a run.
+SCREENSHOTS = TEST_OUTPUT / "screenshots"
 CHROMIUM = os.environ.get("PHOTOLIB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -72,7 +74,7 @@ def pytest_configure(config):
     if not hasattr(config, "workerinput"):
         # The last run's screenshots go, once, in the process that runs or distributes the
         # tests: a pytest-xdist worker doing it could delete what another one just took.
-        shutil.rmtree(TEST_OUTPUT / "screenshots", ignore_errors=True)
+        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     if required("POSTGRES") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError(
             "REQUIRE_POSTGRES=1 but DATABASE_URL does not name a PostgreSQL database; "
@@ -90,6 +92,8 @@ TEST_QUEUE = f"photolib-test-{uuid.uuid4().hex[:10]}"
 # started with a short visibility timeout would otherwise hand another pytest-xdist worker's
 # in-flight tasks to its own worker a second time.
 TEST_BROKER_PREFIX = f"{TEST_QUEUE}:"
+#: The Redis key of ``TEST_QUEUE``, under that prefix.
+TEST_QUEUE_KEY = TEST_BROKER_PREFIX + TEST_QUEUE
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -314,8 +318,7 @@ def celery_worker(redis_url: str, transactional_db, _file_storage: Path, tmp_pat
     from photolib.celery import app
 
     queue = TEST_QUEUE
-    # Nothing left from an earlier test.
-    redis.Redis.from_url(redis_url).delete(TEST_BROKER_PREFIX + queue)
+    redis.Redis.from_url(redis_url).delete(TEST_QUEUE_KEY)  # nothing left from an earlier test
     workers: list[Worker] = []
     app.conf.task_always_eager = False
 
@@ -359,7 +362,7 @@ def celery_worker(redis_url: str, transactional_db, _file_storage: Path, tmp_pat
         if worker.process.poll() is None:
             worker.kill()
     app.conf.task_always_eager = True
-    redis.Redis.from_url(redis_url).delete(TEST_BROKER_PREFIX + queue)
+    redis.Redis.from_url(redis_url).delete(TEST_QUEUE_KEY)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 30, interval: float = 0.2,
@@ -414,11 +417,10 @@ def page(browser, live_server, request):
     page.on("console", lambda message: violations.append(message.text)
             if "Content Security Policy" in message.text else None)
     yield page
-    shots = TEST_OUTPUT / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
     try:
-        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     finally:
         context.close()
     assert violations == [], f"the page broke the Content-Security-Policy: {violations}"

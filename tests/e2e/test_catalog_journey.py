@@ -12,7 +12,7 @@ from photolib.catalog.models import Download
 from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People, Photo
 from tests.catalog.exiftool import xmp_packet
-from tests.conftest import TEST_OUTPUT
+from tests.conftest import SCREENSHOTS
 from tests.e2e.conftest import sign_in, sign_in_staff
 from tests.e2e.test_consent_journey import sign_out
 from tests.media_ingest.conftest import corpus_dir
@@ -72,8 +72,7 @@ def test_from_upload_to_withdrawal(page, photo_file, tmp_path):
     # Each active filter is a chip; removing the orientation keeps the words.
     chips = page.get_by_role("list", name="Active filters")
     assert chips.get_by_role("link", name="Remove words: lighthouse").count() == 1
-    page.screenshot(path=str(TEST_OUTPUT / "screenshots" / "collab-search-chips.png"),
-                    full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "collab-search-chips.png"), full_page=True)
     chips.get_by_role("link", name=f"Remove orientation: {facet_label}").click()
     page.locator(".photo-tile", has_text=TITLE).wait_for()
     assert "shape=" not in page.url and "q=lighthouse" in page.url

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from photolib.accounts.models import User
 from photolib.catalog.models import Download
 from photolib.photos.models import Photo
-from tests.conftest import TEST_OUTPUT
+from tests.conftest import SCREENSHOTS
 from tests.media_ingest.conftest import corpus_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -119,7 +119,7 @@ class Steps:
 
     def __init__(self, page, lang: str):
         self.page, self.lang, self.n = page, lang, 0
-        self.directory = TEST_OUTPUT / "screenshots"
+        self.directory = SCREENSHOTS
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def shot(self, name: str) -> None:

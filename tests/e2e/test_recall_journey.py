@@ -15,7 +15,7 @@ from photolib.consent.models import CommunityGroup
 from photolib.photos import moderation
 from photolib.photos.models import Photo
 from tests.catalog.conftest import upload
-from tests.conftest import TEST_OUTPUT
+from tests.conftest import SCREENSHOTS
 from tests.consent.conftest import make_user
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_consent_journey import sign_out
@@ -26,8 +26,8 @@ TITLE = "Boats at the old quay"
 CAMPAIGN = "Harbour festival 2027 website"
 COLLECTION = "Harbour festival picks"
 OFFICER_PASSWORD = "a-long-test-password"  # make_user's
-NOTICES_SHOT = TEST_OUTPUT / "screenshots" / "recall-notices.png"
-COLLECTION_SHOT = TEST_OUTPUT / "screenshots" / "recall-collection.png"
+NOTICES_SHOT = SCREENSHOTS / "recall-notices.png"
+COLLECTION_SHOT = SCREENSHOTS / "recall-collection.png"
 
 
 def nav(page):

@@ -10,7 +10,7 @@ import pytest
 
 from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People, Photo
-from tests.conftest import TEST_OUTPUT
+from tests.conftest import SCREENSHOTS
 from tests.e2e.conftest import item, sign_in
 from tests.media_ingest.conftest import corpus_dir
 
@@ -71,7 +71,7 @@ def test_drop_three_photos_and_a_hostile_file(page, resident_member, corpus_file
         "() => [...document.querySelectorAll('.upload-item[data-state=done] .upload-thumb img')]"
         ".filter(img => img.complete && img.naturalWidth > 0).length === 3")
     assert page.get_by_role("button", name="Upload", exact=True).is_visible()  # nothing left
-    shots = TEST_OUTPUT / "screenshots"
+    shots = SCREENSHOTS
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "test_upload_page_after_drop.png"), full_page=True)
 

@@ -23,7 +23,7 @@ from photolib.photos.errors import WrongState
 from photolib.photos.keys import SPECS
 from photolib.photos.models import Photo, Rendition
 from photolib.photos.uploads import INGEST_TASK
-from tests.conftest import TEST_BROKER_PREFIX, TEST_BROKER_URL, wait_for
+from tests.conftest import TEST_BROKER_URL, TEST_QUEUE_KEY, wait_for
 from tests.photos.conftest import jpeg_upload, stored_files
 
 
@@ -93,9 +93,9 @@ def test_lost_ingest_task_is_sent_again_by_the_periodic_job_with_one_set_of_rend
     assert OutboxMessage.objects.get(task_name=INGEST_TASK).sent_at is not None
     # Redis restarts without persistence: the queued task is gone.
     broker = redis.Redis.from_url(redis_url)
-    queue = TEST_BROKER_PREFIX + app.conf.task_default_queue  # this process's keys only
-    assert INGEST_TASK in [json.loads(m)["headers"]["task"] for m in broker.lrange(queue, 0, -1)]
-    broker.delete(queue)
+    queued = broker.lrange(TEST_QUEUE_KEY, 0, -1)  # this process's keys only
+    assert INGEST_TASK in [json.loads(m)["headers"]["task"] for m in queued]
+    broker.delete(TEST_QUEUE_KEY)
     an_hour_ago = timezone.now() - timedelta(hours=1)
     Photo.objects.filter(pk=photo.pk).update(uploaded_at=an_hour_ago)
     OutboxMessage.objects.filter(task_name=INGEST_TASK).update(created_at=an_hour_ago)
