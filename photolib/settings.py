@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,16 +44,30 @@ PRODUCTION = PROFILE == "production"
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
 
+def _kept_once(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The contents of ``path``, first made by ``make`` when it does not exist: written
+    whole under a private name (readable by this user only from the start), then linked
+    into place, which fails if another process got there first. Every process starting
+    together (the web process, a worker, test workers) reads the one that won."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(make())
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_bytes()
+
+
 def _development_secret() -> str:
     """A per-checkout secret kept in var/ so sessions survive restarts."""
-    path = VAR_DIR / "dev-secret-key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    made = _kept_once(VAR_DIR / "dev-secret-key", lambda: secrets.token_urlsafe(50).encode())
+    return made.decode().strip()
 
 
 SECRET_KEY = env_str("SECRET_KEY")
@@ -90,20 +106,7 @@ def _signing_key_pem() -> bytes:
             f"PHOTOLIB_PROFILE=production needs the city's signing key: {how}.")
     else:
         generated = VAR_DIR / "dev-signing-key.pem"
-        generated.parent.mkdir(parents=True, exist_ok=True)
-        if not generated.exists():
-            # Written whole under a private name, then linked into place, which fails if
-            # it exists: a web process and a worker starting together agree on one key.
-            draft = generated.with_name(f".{generated.name}.{os.getpid()}")
-            draft.write_bytes(generate_private_pem())
-            draft.chmod(0o600)
-            try:
-                os.link(draft, generated)
-            except FileExistsError:
-                pass
-            finally:
-                draft.unlink()
-        raw, source = generated.read_bytes(), str(generated)
+        raw, source = _kept_once(generated, generate_private_pem), str(generated)
     try:
         return read_private_pem(raw)
     except ValueError as exc:

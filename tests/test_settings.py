@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -144,6 +146,31 @@ def test_the_embedded_default_needs_no_variable(tmp_path):
                        "from photolib.consent.signing import city_key; print(city_key().kid)")
     first = (tmp_path / "dev-signing-key.pem").read_bytes()
     assert again.returncode == 0 and (tmp_path / "dev-signing-key.pem").read_bytes() == first
+
+
+def test_processes_making_a_development_key_at_once_all_keep_the_same_one(tmp_path):
+    """The web process, a worker and test workers can start together on a new checkout:
+    each finds no key and makes one. Here every caller has looked (and found nothing)
+    before any of them writes, the worst interleaving; all must end with the key on
+    disk, readable by its owner only, and leave no draft behind."""
+    from photolib import settings as module
+
+    callers = 6
+    everyone_looked = threading.Barrier(callers)
+    made = iter(range(callers))
+
+    def make() -> bytes:
+        mine = next(made)
+        everyone_looked.wait(timeout=10)
+        return f"key-{mine}".encode()
+
+    path = tmp_path / "var" / "dev-secret-key"
+    with ThreadPoolExecutor(callers) as pool:
+        kept = list(pool.map(lambda _: module._kept_once(path, make), range(callers)))
+    assert len(set(kept)) == 1 and kept[0] == path.read_bytes()
+    assert kept[0].startswith(b"key-")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["dev-secret-key"]
 
 
 def test_a_visibility_timeout_shorter_than_a_task_is_warned_about():
