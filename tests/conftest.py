@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.production_stack import free_port
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must
 # still be usable from that thread in browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -62,12 +64,6 @@ def unavailable(service: str, reason: str) -> None:
     if required(service):
         pytest.fail(f"REQUIRE_{service}=1 but {reason}", pytrace=False)
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pytest_configure(config):

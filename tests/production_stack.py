@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import itertools
 import os
 import re
 import secrets
@@ -72,10 +73,30 @@ FOREIGN_PREFIXES = ("PHOTOLIB_", "DATABASE_", "CELERY_", "EMAIL_", "AWS_", "SECR
                     "ALLOWED_HOSTS", "DEBUG", "GUNICORN_", "DJANGO_")
 
 
+# Ports handed to servers the tests start (gunicorn, Redis, moto, receivers): below the
+# kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by default), where
+# outgoing connections take theirs, so a connection to PostgreSQL cannot take a port
+# between the moment it is found free and the moment a server binds it; and a block of its
+# own for each pytest-xdist worker (PYTEST_XDIST_WORKER, "gw0", ...), so two workers are
+# never handed the same one (room for 63 workers below 32768). A port in use is passed over.
+PORT_BASE, PORT_BLOCK = 20_000, 200
+_next_port = itertools.count()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback TCP port free now and handed to no other process of this run."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    block = int(worker[2:]) + 1 if worker.startswith("gw") and worker[2:].isdigit() else 0
+    first = PORT_BASE + block * PORT_BLOCK
+    for _ in range(PORT_BLOCK):
+        port = first + next(_next_port) % PORT_BLOCK
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in {first}-{first + PORT_BLOCK - 1}")
 
 
 def read_env_file(path: Path) -> dict[str, str]:
