@@ -29,9 +29,11 @@ PHOTOS = {
     "Fishing boats at dawn": dict(
         tags=("boats", "harbour"), place="North pier", width=1200, height=800,
         make="NIKON", taken=datetime(2025, 3, 2, 6, 30), description="Trawlers moored"),
+    # In the corner of the bounding box of a 5 km circle round (52.37, 4.89), 6.5 km
+    # from its centre: outside the circle.
     "Clock tower": dict(
         tags=("architecture",), place="Town hall", width=1000, height=1000, make="Canon",
-        taken=datetime(2025, 8, 10, 12, 0)),
+        taken=datetime(2025, 8, 10, 12, 0), gps=(52.41, 4.96)),
     "Market crowd": dict(
         tags=("market", "people"), place="Market square", width=800, height=1200,
         make="NIKON", people=People.CONSENTED, taken=datetime(2025, 5, 1, 10, 0),
@@ -67,6 +69,8 @@ SEARCHES = [
     (dict(min_px=1500, sort="newest"), ["Sunset over the harbour"]),
     (dict(near_lat=52.37, near_lon=4.89, radius_km=5, sort="newest"),
      ["Sunset over the harbour"]),
+    (dict(near_lat=52.37, near_lon=4.89, radius_km=7, sort="newest"),
+     ["Clock tower", "Sunset over the harbour"]),
     (dict(taken_from=datetime(2025, 1, 1).date(), taken_to=datetime(2025, 6, 30).date(),
           sort="newest"), ["Market crowd", "Fishing boats at dawn"]),
     (dict(q="harbour", make="nikon", sort="newest"),

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     DateTimeField,
@@ -22,6 +23,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -29,6 +31,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ACos, Cos, Least, Radians, Sin
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from photolib import languages
@@ -169,6 +172,13 @@ def known_facets(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n for n in FACETS if n in names)
 
 
+class _IsNotTrue(Func):
+    """``(condition) IS NOT TRUE``: false only where the condition holds."""
+
+    template = "(%(expressions)s) IS NOT TRUE"
+    output_field = BooleanField()
+
+
 def _distance_km(lat: float, lon: float):
     """Great-circle distance from (lat, lon) to each photo's coarse location."""
     lat_r, lon_r = math.radians(lat), math.radians(lon)
@@ -241,13 +251,20 @@ def apply_filters(qs: QuerySet[SearchDocument], f: Filters, *,
     if f.people:
         qs = qs.filter(people=f.people)
     if f.near_lat is not None and f.near_lon is not None and f.radius_km:
-        # A bounding box first (cheap, indexable), then the exact distance.
+        # A bounding box first (cheap, indexable; PostgreSQL estimates it from the
+        # statistics on both columns together, migration 0017), then the exact distance,
+        # asked as "farther than the radius is not true": the planner cannot estimate a
+        # condition on an expression, and guesses 1/3 for "<=" (and for "NOT >", which it
+        # turns into "<="), but 1 - 1/3 = 2/3 for this one, near the pi/4 of its bounding
+        # box that a circle covers. Guessing 1/3, it took a 3 km circle's 13,800 matches
+        # for 4,000 and sorted them all for the newest 1,001. (The box leaves no photo
+        # without a location, whose distance alone would be unknown.)
         dlat = f.radius_km / 111.0
         dlon = f.radius_km / max(111.0 * math.cos(math.radians(f.near_lat)), 0.01)
         qs = (qs.filter(coarse_latitude__range=(f.near_lat - dlat, f.near_lat + dlat),
                         coarse_longitude__range=(f.near_lon - dlon, f.near_lon + dlon))
-              .annotate(distance_km=_distance_km(f.near_lat, f.near_lon))
-              .filter(distance_km__lte=f.radius_km))
+              .filter(_IsNotTrue(GreaterThan(_distance_km(f.near_lat, f.near_lon),
+                                             f.radius_km))))
     return qs
 
 
