@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import threading
+import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -46,21 +46,26 @@ DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
 def _kept_once(path: Path, make: Callable[[], bytes]) -> bytes:
     """The contents of ``path``, first made by ``make`` when it does not exist: written
-    whole under a private name (readable by this user only from the start), then linked
-    into place, which fails if another process got there first. Every process starting
-    together (the web process, a worker, test workers) reads the one that won."""
+    whole under a private name (``mkstemp``: readable by this user only from the start,
+    never the name of a draft a killed process left), then linked into place, which fails
+    if another process got there first. Every process starting together (the web
+    process, a worker, test workers) reads the one that won. On a filesystem without hard
+    links the draft is renamed into place if the file is still missing."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        draft = Path(name)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(make())
             os.link(draft, path)
         except FileExistsError:
             pass
+        except OSError:
+            if not path.exists():
+                draft.replace(path)
         finally:
-            draft.unlink()
+            draft.unlink(missing_ok=True)
     return path.read_bytes()
 
 
@@ -158,7 +163,7 @@ def _c2pa_credentials() -> tuple[bytes, bytes]:
         # Made whole in a private folder, then renamed into place (which fails if another
         # process got there first): a web process and a worker agree on one CA and key.
         draft = VAR_DIR / f".c2pa.{os.getpid()}"
-        draft.mkdir(parents=True, exist_ok=True)
+        draft.mkdir(mode=0o700, parents=True, exist_ok=True)  # the key: private at once
         made = local_chain(f"{CONTROLLER_NAME} (development)")
         (draft / "dev-ca.pem").write_bytes(made.ca_pem)
         (draft / chain_file.name).write_bytes(made.chain_pem)
