@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
-import itertools
+import fcntl
 import os
+import random
 import re
 import secrets
 import signal
@@ -22,6 +23,7 @@ import socket
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -76,26 +78,44 @@ FOREIGN_PREFIXES = ("PHOTOLIB_", "DATABASE_", "CELERY_", "EMAIL_", "AWS_", "SECR
 # Ports handed to servers the tests start (gunicorn, Redis, moto, receivers): below the
 # kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by default), where
 # outgoing connections take theirs, so a connection to PostgreSQL cannot take a port
-# between the moment it is found free and the moment a server binds it; and a block of its
-# own for each pytest-xdist worker (PYTEST_XDIST_WORKER, "gw0", ...), so two workers are
-# never handed the same one (room for 63 workers below 32768). A port in use is passed over.
+# between the moment it is found free and the moment a server binds it; a block of its own
+# for each pytest-xdist worker (PYTEST_XDIST_WORKER, "gw0", ...); and, within it, a lock
+# file per port held until the process ends, so that two runs on one machine (CI and a
+# developer's) are never handed the same one either. A port in use is passed over.
 PORT_BASE, PORT_BLOCK = 20_000, 200
-_next_port = itertools.count()
+PORT_LOCKS = Path(tempfile.gettempdir()) / "photolib-test-ports"
+_held_ports: list = []  # the open, locked files of the ports this process was handed
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def free_port() -> int:
-    """A loopback TCP port free now and handed to no other process of this run."""
+    """A loopback TCP port free now and handed to no other process on this machine."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     block = int(worker[2:]) + 1 if worker.startswith("gw") and worker[2:].isdigit() else 0
     first = PORT_BASE + block * PORT_BLOCK
-    for _ in range(PORT_BLOCK):
-        port = first + next(_next_port) % PORT_BLOCK
-        with socket.socket() as sock:
-            try:
+    if first + PORT_BLOCK > _ephemeral_low():
+        raise RuntimeError(f"worker {worker} would take ports in the ephemeral range "
+                           f"(from {_ephemeral_low()}): run fewer pytest-xdist workers")
+    PORT_LOCKS.mkdir(exist_ok=True)
+    offset = random.randrange(PORT_BLOCK)
+    for i in range(PORT_BLOCK):
+        port = first + (offset + i) % PORT_BLOCK
+        lock = (PORT_LOCKS / f"{port}.lock").open("a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with socket.socket() as sock:
                 sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
+        except OSError:  # handed to another process, or something listens there
+            lock.close()
+            continue
+        _held_ports.append(lock)
+        return port
     raise RuntimeError(f"no free loopback port in {first}-{first + PORT_BLOCK - 1}")
 
 
