@@ -71,6 +71,8 @@ def pytest_configure(config):
         # The last run's screenshots go, once, in the process that runs or distributes the
         # tests: a pytest-xdist worker doing it could delete what another one just took.
         shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    # Then every process has the folder (workers start after the controller emptied it).
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     if required("POSTGRES") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError(
             "REQUIRE_POSTGRES=1 but DATABASE_URL does not name a PostgreSQL database; "
@@ -413,7 +415,6 @@ def page(browser, live_server, request):
     page.on("console", lambda message: violations.append(message.text)
             if "Content Security Policy" in message.text else None)
     yield page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
     try:
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

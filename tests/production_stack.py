@@ -98,10 +98,10 @@ def free_port() -> int:
     """A loopback TCP port free now and handed to no other process on this machine."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     block = int(worker[2:]) + 1 if worker.startswith("gw") and worker[2:].isdigit() else 0
-    first = PORT_BASE + block * PORT_BLOCK
-    if first + PORT_BLOCK > _ephemeral_low():
+    first, ephemeral = PORT_BASE + block * PORT_BLOCK, _ephemeral_low()
+    if first + PORT_BLOCK > ephemeral:
         raise RuntimeError(f"worker {worker} would take ports in the ephemeral range "
-                           f"(from {_ephemeral_low()}): run fewer pytest-xdist workers")
+                           f"(from {ephemeral}): run fewer pytest-xdist workers")
     PORT_LOCKS.mkdir(exist_ok=True)
     offset = random.randrange(PORT_BLOCK)
     for i in range(PORT_BLOCK):

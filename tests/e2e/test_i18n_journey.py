@@ -119,12 +119,10 @@ class Steps:
 
     def __init__(self, page, lang: str):
         self.page, self.lang, self.n = page, lang, 0
-        self.directory = SCREENSHOTS
-        self.directory.mkdir(parents=True, exist_ok=True)
 
     def shot(self, name: str) -> None:
         self.n += 1
-        path = self.directory / f"i18n-{self.lang}-{self.n:02d}-{name}.png"
+        path = SCREENSHOTS / f"i18n-{self.lang}-{self.n:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
 
 

@@ -71,9 +71,7 @@ def test_drop_three_photos_and_a_hostile_file(page, resident_member, corpus_file
         "() => [...document.querySelectorAll('.upload-item[data-state=done] .upload-thumb img')]"
         ".filter(img => img.complete && img.naturalWidth > 0).length === 3")
     assert page.get_by_role("button", name="Upload", exact=True).is_visible()  # nothing left
-    shots = SCREENSHOTS
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / "test_upload_page_after_drop.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "test_upload_page_after_drop.png"), full_page=True)
 
     photos = Photo.objects.filter(owner=resident_member)
     assert sorted(photos.values_list("original_name", flat=True)) == sorted(PHOTOS)
