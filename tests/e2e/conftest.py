@@ -62,6 +62,16 @@ def resident_member() -> User:
     return user
 
 
+def choose_photos(page, files) -> None:
+    """Choose ``files`` (a path or a list of them) in the upload page's picker once its
+    script listens, so that they are listed by the time this returns. The script is
+    deferred: after a click on "Upload" the heading can show before it has run, and files
+    chosen then are listed only when it runs (it takes them up), after a test may have
+    looked and found no item."""
+    page.locator("form[data-upload].js").wait_for(state="attached")
+    page.locator("input[type=file][name=file]").set_input_files(files)
+
+
 def item(page, name: str):
     return page.locator(".upload-item").filter(has=page.locator(".upload-name",
                                                                  has_text=name))

@@ -13,7 +13,7 @@ from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People, Photo
 from tests.catalog.exiftool import xmp_packet
 from tests.conftest import SCREENSHOTS
-from tests.e2e.conftest import sign_in, sign_in_staff
+from tests.e2e.conftest import choose_photos, sign_in, sign_in_staff
 from tests.e2e.test_consent_journey import sign_out
 from tests.media_ingest.conftest import corpus_dir
 
@@ -40,7 +40,7 @@ def test_from_upload_to_withdrawal(page, photo_file, tmp_path):
     # A resident uploads.
     sign_in(page, "resident@example.org", "resident-demo-pass")
     page.get_by_role("link", name="Upload").first.click()
-    page.locator("input[type=file][name=file]").set_input_files(str(photo_file))
+    choose_photos(page, str(photo_file))
     page.locator(".upload-item .upload-title").fill(TITLE)
     page.get_by_role("radio", name=PEOPLE_STATEMENTS[People.NONE]).check()
     page.get_by_label(OWN_WORK_STATEMENT).check()

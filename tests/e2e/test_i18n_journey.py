@@ -21,6 +21,7 @@ from photolib.accounts.models import User
 from photolib.catalog.models import Download
 from photolib.photos.models import Photo
 from tests.conftest import SCREENSHOTS
+from tests.e2e.conftest import choose_photos
 from tests.media_ingest.conftest import corpus_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -221,7 +222,7 @@ def test_the_whole_journey_in_the_chosen_language(page, photo_file, tmp_path, la
     # Upload one photo.
     nav_link(page, words["upload_nav"]).click()
     heading(page, words["upload_heading"])
-    page.locator("input[type=file][name=file]").set_input_files(str(photo_file))
+    choose_photos(page, str(photo_file))
     page.locator(".upload-item .upload-state", has_text=words["ready"]).wait_for()
     assert page.locator("[data-upload-button]").inner_text() == words["upload_one"]
     page.locator(".upload-item .upload-title").fill(words["title"])

@@ -11,7 +11,7 @@ import pytest
 from photolib.photos.attestation import OWN_WORK_STATEMENT, PEOPLE_STATEMENTS
 from photolib.photos.models import People, Photo
 from tests.conftest import SCREENSHOTS
-from tests.e2e.conftest import item, sign_in
+from tests.e2e.conftest import choose_photos, item, sign_in
 from tests.media_ingest.conftest import corpus_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,7 +43,7 @@ def test_drop_three_photos_and_a_hostile_file(page, resident_member, corpus_file
     assert "image/heic" in accept and ".heif" in accept
     assert picker.get_attribute("multiple") is not None
 
-    picker.set_input_files([str(p) for p in corpus_files])
+    choose_photos(page, [str(p) for p in corpus_files])
     assert page.locator(".upload-item").count() == 4
     assert item(page, PHOTOS[0]).locator(".upload-title").input_value() == "me Apple iPhone 4"
     item(page, PHOTOS[0]).locator(".upload-title").fill("Evening on the Apple quay")
