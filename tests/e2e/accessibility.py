@@ -14,7 +14,8 @@ A copy is checked only once every stylesheet it links has loaded: a stylesheet t
 live server answered late or not at all would otherwise show the page half-styled (the
 admin's light-blue bars without photolib/admin.css, and axe rightly fails their contrast).
 Such a copy is rendered again, up to three times; a stylesheet that never loads is reported
-as that, not as the contrast it causes.
+as that, not as the contrast it causes. Its transitions and animations are then run to their
+end, so that axe measures the colours a reader sees a moment later.
 
 ``check_now(page, label)`` takes a copy of the page as it is at that moment (a filled upload
 list, a form with its errors), for states a journey reaches without loading a page.
@@ -145,6 +146,7 @@ class Checker:
             page.set_content(html, wait_until="load")
             missing = page.evaluate(MISSING_SHEETS_JS)
             if not missing:
+                page.evaluate(FINISH_ANIMATIONS_JS)
                 return []
         return missing
 
@@ -160,6 +162,15 @@ RENDER_TRIES = 3
 MISSING_SHEETS_JS = """() => [...document.querySelectorAll('link[rel~="stylesheet"]')]
   .filter(link => !link.disabled && !(link.sheet && link.sheet.cssRules.length))
   .map(link => link.getAttribute("href"))"""
+
+# Run every transition and animation of the rendered copy to its end, so that axe sees the
+# colours a reader sees. Chromium may style a copy's elements once before its stylesheets are
+# in (the links then have the browser's blue); the admin's links fade to their colour over
+# 0.15 s (``transition: color``), and axe, measuring within that time, found the blue on the
+# dark header. An endless animation cannot be finished and stays where it is.
+FINISH_ANIMATIONS_JS = """() => document.getAnimations().forEach(a => {
+  try { a.finish(); } catch (endless) { /* InvalidStateError */ }
+})"""
 
 # The elements whose right edge passes the phone's width, for the message.
 WIDEST_JS = """(limit) => [...document.body.querySelectorAll("*")]

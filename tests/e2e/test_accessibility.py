@@ -303,3 +303,41 @@ def test_the_check_waits_for_stylesheets_and_names_one_that_never_loads(browser,
     assert all(f"did not load after {RENDER_TRIES} tries: /static/photolib/no-such-sheet.css"
                in p for p in missing), missing
     assert checker.rerendered == 2 * (RENDER_TRIES - 1)
+
+
+
+def test_the_check_measures_colours_after_their_transitions_end(browser, live_server):
+    """A link whose colour is still fading in when the copy is rendered (as the admin's do,
+    from the browser's blue, when Chromium styled them before the stylesheet was in) and text
+    that animates from a faint grey are checked in the colours they end in; the faint start
+    itself would fail, as the second copy (the same faint grey, held) shows."""
+    from tests.e2e.accessibility import DESKTOP, PHONE, Checker, Snapshot
+
+    sheets = {
+        "fading.css": """
+          a { color: #000; transition: color 60s; }
+          @starting-style { a { color: #ddd; } }
+          @keyframes appear { from { color: #ddd; } to { color: #000; } }
+          em { animation: appear 60s forwards; }""",
+        "held.css": "a, em { color: #ddd; }",
+    }
+
+    def copy(name: str) -> Snapshot:
+        # The site's CSP allows its own stylesheets only: these are served from its origin.
+        return Snapshot(f"{live_server.url}/{name}/", "", f"""<!doctype html>
+          <html lang="en"><head><title>x</title><base href="{live_server.url}/">
+          <link rel="stylesheet" href="/test-sheets/{name}.css"></head>
+          <body><main><h1>Colours</h1><p><a href="/">A link</a> and <em>text</em></p></main>
+          </body></html>""")
+
+    checker = Checker(browser)
+    try:
+        for viewport in (DESKTOP, PHONE):
+            checker._page(viewport).context.route("**/test-sheets/*", lambda route: route.fulfill(
+                content_type="text/css", body=sheets[route.request.url.rsplit("/", 1)[-1]]))
+        after_fading = checker.check([copy("fading")])
+        held = checker.check([copy("held")])
+    finally:
+        checker.close()
+    assert after_fading == []
+    assert len(held) == 2 and all("color-contrast" in p and "2 element(s)" in p for p in held), held
