@@ -305,7 +305,6 @@ def test_the_check_waits_for_stylesheets_and_names_one_that_never_loads(browser,
     assert checker.rerendered == 2 * (RENDER_TRIES - 1)
 
 
-
 def test_the_check_measures_colours_after_their_transitions_end(browser, live_server):
     """A link whose colour is still fading in when the copy is rendered (as the admin's do,
     from the browser's blue, when Chromium styled them before the stylesheet was in) and text
